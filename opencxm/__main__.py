@@ -1,0 +1,3 @@
+from opencxm.config.cli import main
+
+main()

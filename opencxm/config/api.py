@@ -1,0 +1,28 @@
+"""The one NinjaAPI under /api/v1. Each domain app contributes a router from its api.py."""
+
+from ninja import NinjaAPI
+
+from opencxm import __version__
+from opencxm.core.api_auth import api_auth
+
+api = NinjaAPI(
+    title="OpenCXM API",
+    version=__version__,
+    description="Touchpoints, journeys and the CX organisation. Authenticate with `Authorization: Bearer <token>`.",
+    urls_namespace="api",
+    auth=api_auth,
+    docs_url="/docs",
+)
+
+
+def _mount_routers() -> None:
+    from opencxm.accounts.api import router as accounts_router
+    from opencxm.journeys.api import router as journeys_router
+    from opencxm.touchpoints.api import router as touchpoints_router
+
+    api.add_router("", accounts_router)
+    api.add_router("", touchpoints_router)
+    api.add_router("", journeys_router)
+
+
+_mount_routers()

@@ -1,0 +1,5 @@
+from tests.permissions import ALL, Case
+
+CASES = [
+    Case("home", lambda w: "/", ALL),
+]
