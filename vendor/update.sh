@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Re-vendor the pinned front-end packages from the npm registry into opencxm/static/vendor/.
+# Re-vendor the pinned front-end packages from the npm registry into opencxm/core/static/vendor/.
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd); dest="$here/../opencxm/static/vendor"
+here=$(cd "$(dirname "$0")" && pwd); dest="$here/../opencxm/core/static/vendor"
 cd "$here" && npm ci --ignore-scripts --no-audit --no-fund
 m="$here/node_modules"
 cp "$m/@tabler/core/dist/css/tabler.min.css" "$m/@tabler/core/dist/js/tabler.min.js" "$dest/tabler/"
