@@ -1,5 +1,6 @@
 """The one NinjaAPI under /api/v1. Each domain app contributes a router from its api.py."""
 
+from django.contrib.auth.decorators import login_required
 from ninja import NinjaAPI
 
 from opencxm import __version__
@@ -12,6 +13,7 @@ api = NinjaAPI(
     urls_namespace="api",
     auth=api_auth,
     docs_url="/docs",
+    docs_decorator=login_required,
 )
 
 
