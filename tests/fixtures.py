@@ -62,3 +62,39 @@ def _member(username, department, role):
 def cx_lead(db):
     department = f.DepartmentFactory(code="cx", name="CX-Team")
     return _member("lead", department, "cx_lead")
+
+
+@dataclass
+class SmtpInbox:
+    """Messages received by the test's real SMTP server (aiosmtpd on loopback)."""
+
+    host: str
+    port: int
+    messages: list = field(default_factory=list)
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+        self.messages.append(envelope)
+        return "250 Message accepted"
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on 127.0.0.1; settings.MAILERS point at it for the test."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = SmtpInbox("127.0.0.1", port)
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "use_tls": False, "use_ssl": False, "timeout": 10},
+        }
+    }
+    yield inbox
+    controller.stop()

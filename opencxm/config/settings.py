@@ -136,16 +136,27 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("OPENCXM_UPLOAD_MAX_BYTES", 20 * 1024 * 10
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 OPENCXM_UPLOAD_MAX_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
 
-# E-mail: SMTP when a host is configured, else printed to the console.
-EMAIL_HOST = env_str("OPENCXM_EMAIL_HOST")
-EMAIL_PORT = env_int("OPENCXM_EMAIL_PORT", 587)
-EMAIL_HOST_USER = env_str("OPENCXM_EMAIL_USER")
-EMAIL_HOST_PASSWORD = env_str("OPENCXM_EMAIL_PASSWORD")
-EMAIL_USE_TLS = env_bool("OPENCXM_EMAIL_USE_TLS", EMAIL_PORT == 587)
-EMAIL_USE_SSL = env_bool("OPENCXM_EMAIL_USE_SSL", False)
-EMAIL_BACKEND = (
-    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
-)
+# E-mail: SMTP when OPENCXM_EMAIL_HOST is set, else printed to the console (Django 6.1 mailers).
+_email_host = env_str("OPENCXM_EMAIL_HOST")
+_email_port = env_int("OPENCXM_EMAIL_PORT", 587)
+MAILERS = {
+    "default": (
+        {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": _email_host,
+                "port": _email_port,
+                "username": env_str("OPENCXM_EMAIL_USER") or None,
+                "password": env_str("OPENCXM_EMAIL_PASSWORD") or None,
+                "use_tls": env_bool("OPENCXM_EMAIL_USE_TLS", _email_port == 587),
+                "use_ssl": env_bool("OPENCXM_EMAIL_USE_SSL", _email_port == 465),
+                "timeout": env_int("OPENCXM_EMAIL_TIMEOUT", 30),
+            },
+        }
+        if _email_host
+        else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    )
+}
 DEFAULT_FROM_EMAIL = env_str("OPENCXM_EMAIL_FROM", "OpenCXM <opencxm@localhost>")
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
