@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "opencxm.accounts",
     "opencxm.touchpoints",
     "opencxm.journeys",
+    "opencxm.feedback",
+    "opencxm.analytics",
 ]
 
 MIDDLEWARE = [

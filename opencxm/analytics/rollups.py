@@ -1,0 +1,122 @@
+"""Keeping `FeedbackRollup` in step with feedback: refresh the (source, day) slices a write touched,
+or rebuild everything (resumable). Days are local days in the installation's time zone."""
+
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from opencxm.analytics.models import FeedbackRollup, RollupState
+
+
+def local_zone() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def local_day(moment: datetime) -> date:
+    """The installation-local calendar day of an aware datetime."""
+    return moment.astimezone(local_zone()).date()
+
+
+def _day_range(days: list[date]) -> tuple[datetime, datetime]:
+    zone = local_zone()
+    return (
+        datetime.combine(min(days), time.min, tzinfo=zone),
+        datetime.combine(max(days) + timedelta(days=1), time.min, tzinfo=zone),
+    )
+
+
+def _aggregates() -> dict:
+    return {
+        "records": Count("id"),
+        "comments": Count("id", filter=~Q(comment="")),
+        "nps_n": Count("nps"),
+        "nps_promoters": Count("id", filter=Q(nps__gte=9)),
+        "nps_detractors": Count("id", filter=Q(nps__lte=6)),
+        "csat_n": Count("csat"),
+        "csat_sum": Sum("csat"),
+        "csat_sumsq": Sum(F("csat") * F("csat")),
+        "csat_top2": Count("id", filter=Q(csat__gte=4)),
+        "ces_n": Count("ces"),
+        "ces_sum": Sum("ces"),
+        "ces_sumsq": Sum(F("ces") * F("ces")),
+    }
+
+
+def _chunks(days: list[date], size: int = 31):
+    for index in range(0, len(days), size):
+        yield days[index : index + size]
+
+
+def rollup_refresh(*, source_id: int, days: Iterable[date]) -> int:
+    """Rebuild the rollup rows of one source for the given local days from the feedback; returns rows written.
+
+    Refreshes of one source are serialised by locking its DataSource row, so concurrent imports never
+    interleave a delete and an insert of the same slice.
+    """
+    from opencxm.feedback.models import DataSource, Feedback
+
+    wanted = sorted(set(days))
+    written = 0
+    with transaction.atomic():
+        DataSource.objects.select_for_update().filter(pk=source_id).first()
+        for chunk in _chunks(wanted):
+            FeedbackRollup.objects.filter(source_id=source_id, day__in=chunk).delete()
+            start, end = _day_range(chunk)
+            rows = (
+                Feedback.objects.filter(source_id=source_id, responded_at__gte=start, responded_at__lt=end)
+                .annotate(local_day=TruncDate("responded_at", tzinfo=local_zone()))
+                .values("local_day", "touchpoint_id", "channel_id", "segment_id", "kind")
+                .annotate(**_aggregates())
+                .order_by()
+            )
+            objects = [_rollup_row(source_id, row) for row in rows]
+            FeedbackRollup.objects.bulk_create(objects, batch_size=1000)
+            written += len(objects)
+    return written
+
+
+KEY_FIELDS = ("local_day", "touchpoint_id", "channel_id", "segment_id", "kind")
+
+
+def _rollup_row(source_id: int, row: dict) -> FeedbackRollup:
+    sums = {name: value or 0 for name, value in row.items() if name not in KEY_FIELDS}
+    keys = {name: row[name] for name in KEY_FIELDS[1:]}
+    return FeedbackRollup(day=row["local_day"], source_id=source_id, **keys, **sums)
+
+
+def rollup_rebuild(*, resume: bool = True, log=None) -> int:
+    """Recompute every rollup from all feedback, month by month per source; resumes after an interruption."""
+    from opencxm.feedback.models import DataSource, Feedback
+
+    state, _ = RollupState.objects.get_or_create(name="feedback")
+    bounds = Feedback.objects.order_by("responded_at").values_list("responded_at", flat=True)
+    first, last = bounds.first(), bounds.last()
+    if first is None:
+        FeedbackRollup.objects.all().delete()
+        return 0
+    day = local_day(first)
+    if resume and state.done_until and state.finished_at is None:
+        day = max(day, state.done_until + timedelta(days=1))
+    else:
+        state.started_at, state.finished_at, state.done_until = timezone.now(), None, None
+        state.save()
+    end, written = local_day(last), 0
+    source_ids = list(DataSource.objects.values_list("id", flat=True))
+    while day <= end:
+        month_days = [day + timedelta(days=i) for i in range(31) if day + timedelta(days=i) <= end]
+        for source_id in source_ids:
+            written += rollup_refresh(source_id=source_id, days=month_days)
+        state.done_until = month_days[-1]
+        state.save(update_fields=["done_until"])
+        if log:
+            log(f"rollups rebuilt until {state.done_until}")
+        day = month_days[-1] + timedelta(days=1)
+    state.finished_at = timezone.now()
+    state.save(update_fields=["finished_at"])
+    return written

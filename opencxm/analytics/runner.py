@@ -1,0 +1,222 @@
+"""The one query runner: a typed query spec in, metric estimates per dimension group out.
+
+Feedback metrics are computed from `FeedbackRollup` sums and operational metrics from `Measurement`
+rows; never from a scan of raw feedback. Stage and journey are derived from the touchpoints' places
+in the journey maps (a touchpoint counts once per stage or journey it appears in).
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.db.models import F, FloatField, Q, Sum
+from django.db.models.functions import Cast, TruncDay, TruncMonth, TruncWeek
+
+from opencxm.analytics.metrics import FEEDBACK_SUMS, Metric, metric
+from opencxm.analytics.models import FeedbackRollup
+from opencxm.analytics.stats import Estimate
+
+DIMENSIONS = ("time", "touchpoint", "department", "channel", "segment", "source", "stage", "journey", "kind")
+GRAINS = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
+ROLLUP_FIELDS = {
+    "touchpoint": "touchpoint_id",
+    "department": "touchpoint__owner_department_id",
+    "channel": "channel_id",
+    "segment": "segment_id",
+    "source": "source_id",
+    "kind": "kind",
+}
+MEASUREMENT_FIELDS = {
+    "touchpoint": "touchpoint_id",
+    "department": "touchpoint__owner_department_id",
+    "source": "source_id",
+}
+
+
+class QueryError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class QuerySpec:
+    metric: str
+    group_by: tuple[str, ...] = ()
+    grain: str = "month"
+    start: date | None = None
+    end: date | None = None  # inclusive
+    touchpoints: tuple[int, ...] = ()
+    departments: tuple[int, ...] = ()
+    channels: tuple[int, ...] = ()
+    segments: tuple[int, ...] = ()
+    sources: tuple[int, ...] = ()
+    stages: tuple[int, ...] = ()
+    journeys: tuple[int, ...] = ()
+
+    def validate(self) -> None:
+        unknown = [d for d in self.group_by if d not in DIMENSIONS]
+        if unknown:
+            raise QueryError(f"unknown dimension {unknown[0]!r}; expected one of {', '.join(DIMENSIONS)}")
+        if self.grain not in GRAINS:
+            raise QueryError(f"unknown grain {self.grain!r}; expected day, week or month")
+        if self.start and self.end and self.start > self.end:
+            raise QueryError("start date is after end date")
+
+
+@dataclass
+class ResultRow:
+    key: dict
+    estimate: Estimate
+    sums: dict = field(default_factory=dict, repr=False)
+
+
+def run(spec: QuerySpec) -> list[ResultRow]:
+    """Compute `spec.metric` for every group of `spec.group_by` (sorted by key)."""
+    spec.validate()
+    definition = metric(spec.metric)
+    mapped = _touchpoint_groups(spec)
+    if definition.key == "complaint_rate":
+        groups = _merge(_feedback_groups(spec, definition, mapped), _measurement_groups(spec, definition, mapped))
+    elif definition.needs_measurements:
+        groups = _measurement_groups(spec, definition, mapped)
+    else:
+        groups = _feedback_groups(spec, definition, mapped)
+    rows = [
+        ResultRow(dict(zip(spec.group_by, key, strict=True)), definition.compute(s), s) for key, s in groups.items()
+    ]
+    return sorted(rows, key=lambda row: tuple(_sortable(v) for v in row.key.values()))
+
+
+def run_one(spec: QuerySpec) -> Estimate:
+    """The metric over everything the spec selects (no grouping)."""
+    rows = run(QuerySpec(**{**spec.__dict__, "group_by": ()}))
+    return rows[0].estimate if rows else Estimate(None, 0)
+
+
+def _sortable(value):
+    return (value is None, value if value is not None else 0)
+
+
+def _touchpoint_groups(spec: QuerySpec) -> dict | None:
+    """touchpoint id -> stage or journey ids, when the spec groups or filters by stage or journey."""
+    wants = [d for d in ("stage", "journey") if d in spec.group_by]
+    if not wants and not spec.stages and not spec.journeys:
+        return None
+    from opencxm.journeys.models import JourneyStep
+
+    steps = JourneyStep.objects.all()
+    if spec.stages:
+        steps = steps.filter(stage_id__in=spec.stages)
+    if spec.journeys:
+        steps = steps.filter(stage__journey_id__in=spec.journeys)
+    mapping: dict = defaultdict(lambda: {"stage": set(), "journey": set()})
+    for touchpoint_id, stage_id, journey_id in steps.values_list("touchpoint_id", "stage_id", "stage__journey_id"):
+        mapping[touchpoint_id]["stage"].add(stage_id)
+        mapping[touchpoint_id]["journey"].add(journey_id)
+    return dict(mapping)
+
+
+def _filtered(queryset, spec: QuerySpec, mapped: dict | None, *, has_dimensions: bool):
+    if spec.start:
+        queryset = queryset.filter(day__gte=spec.start)
+    if spec.end:
+        queryset = queryset.filter(day__lte=spec.end)
+    if spec.touchpoints:
+        queryset = queryset.filter(touchpoint_id__in=spec.touchpoints)
+    if spec.departments:
+        queryset = queryset.filter(touchpoint__owner_department_id__in=spec.departments)
+    if spec.sources:
+        queryset = queryset.filter(source_id__in=spec.sources)
+    if has_dimensions:
+        if spec.channels:
+            queryset = queryset.filter(channel_id__in=spec.channels)
+        if spec.segments:
+            queryset = queryset.filter(segment_id__in=spec.segments)
+    if spec.stages or spec.journeys:
+        queryset = queryset.filter(touchpoint_id__in=list(mapped or {}))
+    return queryset
+
+
+def _group_fields(spec: QuerySpec, field_map: dict, mapped: dict | None) -> dict:
+    fields = {}
+    for dimension in spec.group_by:
+        if dimension == "time":
+            fields["g_time"] = GRAINS[spec.grain]("day")
+        elif dimension in ("stage", "journey"):
+            fields["g_touchpoint_for_map"] = F("touchpoint_id")
+        elif dimension in field_map:
+            fields[f"g_{dimension}"] = F(field_map[dimension])
+        else:
+            fields[f"g_{dimension}"] = None  # dimension not carried by this table: one group
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+def _expand(spec: QuerySpec, row: dict, mapped: dict | None):
+    """The group keys a result row contributes to (several when a touchpoint sits in several stages)."""
+    keys = [()]
+    for dimension in spec.group_by:
+        if dimension in ("stage", "journey"):
+            targets = sorted((mapped or {}).get(row.get("g_touchpoint_for_map"), {}).get(dimension, ()))
+            keys = [key + (target,) for key in keys for target in targets]
+        else:
+            value = row.get(f"g_{dimension}")
+            if isinstance(value, datetime):
+                value = value.date()
+            keys = [key + (value,) for key in keys]
+    return keys
+
+
+def _accumulate(spec, rows, mapped, names):
+    """Add up the `s_<name>` sums of query rows into their groups (sufficient statistics are additive)."""
+    groups: dict = {}
+    for row in rows:
+        for key in _expand(spec, row, mapped):
+            target = groups.setdefault(key, dict.fromkeys(names, 0))
+            for name in names:
+                target[name] += row[f"s_{name}"] or 0
+    return groups
+
+
+def _feedback_groups(spec: QuerySpec, definition: Metric, mapped: dict | None) -> dict:
+    queryset = _filtered(FeedbackRollup.objects.all(), spec, mapped, has_dimensions=True)
+    if definition.kind:
+        queryset = queryset.filter(kind=definition.kind)
+    fields = _group_fields(spec, ROLLUP_FIELDS, mapped)
+    sums = {f"s_{name}": Sum(name) for name in FEEDBACK_SUMS}
+    sums["s_complaints"] = Sum("records", filter=Q(kind="complaint"))
+    rows = queryset.values(**fields).annotate(**sums).order_by() if fields else [queryset.aggregate(**sums)]
+    if not fields and not rows[0]["s_records"]:
+        return {}
+    return _accumulate(spec, rows, mapped, (*FEEDBACK_SUMS, "complaints"))
+
+
+def _measurement_groups(spec: QuerySpec, definition: Metric, mapped: dict | None) -> dict:
+    from opencxm.feedback.models import Measurement
+
+    key = "contacts" if definition.key == "complaint_rate" else definition.measurement
+    queryset = _filtered(Measurement.objects.filter(metric=key), spec, mapped, has_dimensions=False)
+    fields = _group_fields(spec, MEASUREMENT_FIELDS, mapped)
+    weighted = Cast(F("value"), FloatField()) * F("count")
+    sums = {"s_m_value": Sum("value"), "s_m_weighted": Sum(weighted), "s_count": Sum("count")}
+    rows = queryset.values(**fields).annotate(**sums).order_by() if fields else [queryset.aggregate(**sums)]
+    if not fields and not rows[0]["s_count"]:
+        return {}
+    groups = _accumulate(spec, rows, mapped, ("m_value", "m_weighted", "count"))
+    for sums_of_group in groups.values():
+        if definition.aggregate == "mean":
+            sums_of_group["value"] = (
+                sums_of_group["m_weighted"] / sums_of_group["count"] if sums_of_group["count"] else None
+            )
+        else:
+            sums_of_group["value"] = sums_of_group["m_value"]
+        sums_of_group["contacts"] = sums_of_group["m_value"]
+    return groups
+
+
+def _merge(feedback: dict, measurements: dict) -> dict:
+    merged = {}
+    for key in set(feedback) | set(measurements):
+        merged[key] = {
+            "complaints": feedback.get(key, {}).get("complaints", 0),
+            "contacts": measurements.get(key, {}).get("contacts", 0),
+        }
+    return merged
