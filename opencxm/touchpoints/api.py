@@ -4,7 +4,7 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -97,7 +97,7 @@ def create_touchpoint(request, payload: TouchpointIn):
     if Touchpoint.objects.filter(code=payload.code).exists():
         raise HttpError(409, f"A touchpoint with code {payload.code} exists already")
     touchpoint = services.touchpoint_create(actor=request.auth, data=data, contributions=contributions)
-    return 201, _touchpoint(touchpoint.public_id)
+    return Status(201, _touchpoint(touchpoint.public_id))
 
 
 @router.get("/touchpoints/{public_id}", response=TouchpointOut)
@@ -128,7 +128,7 @@ def delete_touchpoint(request, public_id: UUID):
         services.touchpoint_delete(actor=request.auth, touchpoint=touchpoint)
     except services.TouchpointInUse:
         raise HttpError(409, "The touchpoint is used in journey steps; retire it instead (status: retired)") from None
-    return 204, None
+    return Status(204, None)
 
 
 def _require_edit_all(request) -> None:
@@ -160,7 +160,7 @@ def list_channels(request):
 @router.post("/channels", response={201: ChannelOut})
 def create_channel(request, payload: ChannelIn):
     _require_edit_all(request)
-    return 201, _channel_write(lambda: services.channel_create(actor=request.auth, data=payload.dict()))
+    return Status(201, _channel_write(lambda: services.channel_create(actor=request.auth, data=payload.dict())))
 
 
 @router.get("/channels/{public_id}", response=ChannelOut)
@@ -184,4 +184,4 @@ def delete_channel(request, public_id: UUID):
         services.channel_delete(actor=request.auth, channel=channel)
     except services.ChannelInUse:
         raise HttpError(409, "Touchpoints use this channel; it cannot be deleted") from None
-    return 204, None
+    return Status(204, None)
