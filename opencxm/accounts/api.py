@@ -3,7 +3,7 @@
 from uuid import UUID
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from ninja import Router
+from ninja import Router, Status
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as ApiValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
@@ -44,7 +44,7 @@ def create_department(request, payload: DepartmentIn):
         department = services.department_create(actor=request.auth, **payload.dict())
     except DjangoValidationError as error:
         raise _as_api_errors(error) from error
-    return 201, department
+    return Status(201, department)
 
 
 @router.get("/departments/{public_id}", response=DepartmentOut, summary="Get a department")
@@ -69,8 +69,8 @@ def delete_department(request, public_id: UUID):
     try:
         services.department_delete(actor=request.auth, department=department)
     except services.DepartmentInUse as error:
-        return 409, {"detail": str(error)}
-    return 204, None
+        return Status(409, {"detail": str(error)})
+    return Status(204, None)
 
 
 @router.get("/users/me", response=MeOut, summary="Who am I")
