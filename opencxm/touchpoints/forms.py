@@ -85,6 +85,7 @@ class TouchpointForm(forms.ModelForm):
             "systems",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+        error_messages = {"code": {"unique": _("A touchpoint with this code exists already; choose another code.")}}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

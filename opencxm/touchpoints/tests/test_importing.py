@@ -43,7 +43,8 @@ def problems(data: bytes, refs=REFS, max_bytes=MAX) -> list[str]:
 def test_reads_cp1252_semicolon_csv_with_umlauts():
     body = (
         HEADER
-        + "TP-1;Störungsmeldung;Hotline;Kundenservice;aktiv;ja;Kunde meldet Störung;Störung|Eskalation;CRM;vertrieb:C, technik:I\n"
+        + "TP-1;Störungsmeldung;Hotline;Kundenservice;aktiv;ja;Kunde meldet Störung;"
+        + "Störung|Eskalation;CRM;vertrieb:C, technik:I\n"
     )
     rows = read_touchpoint_file(body.encode("cp1252"), REFS, max_bytes=MAX)
     assert rows == [
@@ -122,7 +123,7 @@ def test_duplicate_code_names_both_rows():
 
 
 def test_wrong_encoding_names_row_and_column():
-    body = "Code;Name;Kanal;Abteilung\nTP-1;A;web;vertrieb\n".encode() + b"TP-2;B\x81;web;vertrieb\n"
+    body = b"Code;Name;Kanal;Abteilung\nTP-1;A;web;vertrieb\n" + b"TP-2;B\x81;web;vertrieb\n"
     assert problems(body) == [
         "Zeile 3, Spalte „Name“: die Datei ist weder UTF-8- noch Windows-1252-kodiert (Byte 0x81); "
         "speichern Sie sie als „CSV UTF-8“ und versuchen Sie es erneut"
@@ -164,7 +165,8 @@ def test_required_values_and_flags():
 def test_contributors_errors():
     body = "Code;Name;Kanal;Abteilung;Beteiligte\nTP-1;A;web;vertrieb;technik:X, foo:C, technik:R, technik:I\n"
     assert problems(body.encode()) == [
-        "Zeile 2, Spalte „Beteiligte“: ungültiger Eintrag „technik:X“ (erwartet: Abteilung:R, A, C oder I, z. B. „vertrieb:C“)",
+        "Zeile 2, Spalte „Beteiligte“: ungültiger Eintrag „technik:X“ "
+        "(erwartet: Abteilung:R, A, C oder I, z. B. „vertrieb:C“)",
         "Zeile 2, Spalte „Beteiligte“: unbekannte Abteilung „foo“ (erwartet: Code oder Name einer Abteilung)",
         "Zeile 2, Spalte „Beteiligte“: Abteilung „technik“ ist doppelt aufgeführt",
     ]
