@@ -24,9 +24,7 @@ class LinesField(forms.CharField):
 
 
 class SegmentForm(forms.ModelForm):
-    needs = LinesField(
-        label=_("Needs"), required=False, help_text=_("One need per line, the most important first.")
-    )
+    needs = LinesField(label=_("Needs"), required=False, help_text=_("One need per line, the most important first."))
     decision_drivers = LinesField(label=_("Decision drivers"), required=False, help_text=_("One per line."))
     preferred_channels = forms.ModelMultipleChoiceField(
         label=_("Preferred channels"),

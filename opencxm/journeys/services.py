@@ -108,7 +108,9 @@ def journey_update(*, actor, journey: Journey, **fields) -> Journey:
     for name, value in fields.items():
         setattr(journey, name, value)
     journey.save()
-    audit_record(actor=actor, action="update", instance=journey, changes=diff(before, snapshot(journey, JOURNEY_FIELDS)))
+    audit_record(
+        actor=actor, action="update", instance=journey, changes=diff(before, snapshot(journey, JOURNEY_FIELDS))
+    )
     return journey
 
 

@@ -62,7 +62,11 @@ def segment_delete(request, public_id):
     require(access_for(request.user).can_edit_all)
     segment = selectors.segment_get(public_id)
     if request.method == "GET":
-        return render(request, "journeys/confirm_delete.html", {"object": segment, "cancel_url": reverse("segments:detail", args=[segment.public_id])})
+        return render(
+            request,
+            "journeys/confirm_delete.html",
+            {"object": segment, "cancel_url": reverse("segments:detail", args=[segment.public_id])},
+        )
     try:
         services.segment_delete(actor=request.user, segment=segment)
     except ValidationError as error:
@@ -120,7 +124,11 @@ def journey_delete(request, public_id):
     require(access_for(request.user).can_edit_all)
     journey = selectors.journey_get(public_id)
     if request.method == "GET":
-        return render(request, "journeys/confirm_delete.html", {"object": journey, "cancel_url": reverse("journeys:detail", args=[journey.public_id])})
+        return render(
+            request,
+            "journeys/confirm_delete.html",
+            {"object": journey, "cancel_url": reverse("journeys:detail", args=[journey.public_id])},
+        )
     services.journey_delete(actor=request.user, journey=journey)
     messages.success(request, _("Journey “%(name)s” deleted.") % {"name": journey.name})
     return redirect("journeys:list")
