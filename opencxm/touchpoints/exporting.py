@@ -9,17 +9,10 @@ import io
 
 from django.utils.translation import get_language
 
+from opencxm.core.exports import FORMULA_STARTS, spreadsheet_safe  # noqa: F401 (re-exported)
 from opencxm.touchpoints.importing import COLUMNS
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FIELDS = list(COLUMNS)
-
-
-def spreadsheet_safe(value):
-    """A text that a spreadsheet would run as a formula gets a leading apostrophe; other values unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def header_row() -> list[str]:
