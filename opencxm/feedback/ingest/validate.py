@@ -1,0 +1,188 @@
+"""Step 3, validate: turn the data rows of a table into feedback records or row errors, streaming.
+
+Only the next step (writing in batches) touches the database; it receives :class:`Record` objects
+and :class:`RowError` objects from :func:`records`.
+"""
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from itertools import islice
+
+from opencxm.feedback.ingest.errors import RowError
+from opencxm.feedback.ingest.layouts import Layout
+from opencxm.feedback.ingest.mapping import REST, ColumnMapping
+from opencxm.feedback.ingest.reading import Cell, Table
+from opencxm.feedback.ingest.values import DEFAULT_TIME_ZONE, TimeParser, ValueProblem, parse_score, time_zone_named
+
+MAX_ID_LENGTH = 120
+GENERATED_PREFIX = "auto-"
+
+
+@dataclass(frozen=True)
+class Record:
+    """One valid row, ready to be written. References (customer, touchpoint, ...) are the file's texts;
+    the writing step resolves them."""
+
+    row: int
+    external_id: str
+    responded_at: datetime  # aware, UTC
+    customer_ref: str | None = None
+    touchpoint_ref: str | None = None
+    channel_ref: str | None = None
+    segment_ref: str | None = None
+    scores: dict[str, float] = field(default_factory=dict)
+    comment: str | None = None
+    language: str | None = None
+    attributes: dict[str, str] = field(default_factory=dict)
+    generated_id: bool = False  # the file had no id for this row; it was derived from the row's content
+
+
+def records(
+    table: Table, layout: Layout, mapping: ColumnMapping | None = None, *, time_zone: str | None = None
+) -> Iterator[Record | RowError]:
+    """Every data row of ``table`` as a :class:`Record`, or as one :class:`RowError` per problem found in it.
+
+    Raises :class:`~opencxm.feedback.ingest.errors.IngestError` before the first row when the mapping
+    names missing columns or an unknown time zone. Times without offset are read in ``time_zone``,
+    else the mapping's, else the zone the file states, else Europe/Berlin.
+    """
+    mapping = mapping or layout.mapping
+    mapping.check_columns(layout.columns)
+    zone = time_zone_named(time_zone or mapping.time_zone or layout.time_zone or DEFAULT_TIME_ZONE)
+    reader = _RowReader(layout, mapping, TimeParser(zone, _formats(mapping, layout)))
+    rows = table.rows()
+    try:
+        for number, cells in islice(rows, layout.header_count, None):
+            yield from reader.read(number, cells)
+    finally:
+        rows.close()
+
+
+def _formats(mapping: ColumnMapping, layout: Layout) -> tuple[str, ...]:
+    return ((mapping.time_format,) if mapping.time_format else ()) + layout.time_formats
+
+
+class _RowReader:
+    """Reads rows with one mapping; remembers the ids seen (as 64-bit fingerprints) to refuse duplicates."""
+
+    def __init__(self, layout: Layout, mapping: ColumnMapping, times: TimeParser) -> None:
+        self.mapping = mapping
+        self.times = times
+        self.index = {column: position for position, column in enumerate(layout.columns)}
+        self.attributes = _attribute_columns(layout, mapping)
+        self.seen: dict[int, int] = {}
+
+    def read(self, number: int, cells: list[Cell]) -> Iterator[Record | RowError]:
+        problems: list[RowError] = []
+        external_id, generated = self._external_id(number, cells, problems)
+        responded_at = self._time(number, cells, problems)
+        scores = self._scores(number, cells, problems)
+        if problems:
+            yield from problems
+            return
+        mapping = self.mapping
+        yield Record(
+            row=number,
+            external_id=external_id,
+            responded_at=responded_at,
+            customer_ref=self._text(cells, mapping.customer_ref),
+            touchpoint_ref=self._text(cells, mapping.touchpoint) or mapping.fixed_touchpoint,
+            channel_ref=self._text(cells, mapping.channel),
+            segment_ref=self._text(cells, mapping.segment),
+            scores=scores,
+            comment=self._text(cells, mapping.comment),
+            language=self._text(cells, mapping.language),
+            attributes=self._attributes(cells),
+            generated_id=generated,
+        )
+
+    def _cell(self, cells: list[Cell], column: str | None) -> Cell:
+        position = self.index.get(column) if column else None
+        return cells[position] if position is not None and position < len(cells) else ""
+
+    def _text(self, cells: list[Cell], column: str | None) -> str | None:
+        return cell_text(self._cell(cells, column)) or None
+
+    def _external_id(self, number: int, cells: list[Cell], problems: list[RowError]) -> tuple[str, bool]:
+        column = self.mapping.external_id
+        external_id = self._text(cells, column)
+        generated = external_id is None
+        if generated:
+            external_id = content_id(cells)
+        elif len(external_id) > MAX_ID_LENGTH:
+            problems.append(_error(number, column, external_id, "id_length", "an id of at most %(max)s characters",
+                                   max=MAX_ID_LENGTH))  # fmt: skip
+            return external_id, generated
+        fingerprint = int.from_bytes(hashlib.blake2b(external_id.encode(), digest_size=8).digest())
+        first = self.seen.setdefault(fingerprint, number)
+        if first != number:
+            problems.append(_error(number, column or "-", external_id, "duplicate_id",
+                                   "a new id; row %(first)s has the same id", first=first))  # fmt: skip
+        return external_id, generated
+
+    def _time(self, number: int, cells: list[Cell], problems: list[RowError]) -> datetime | None:
+        value = self._cell(cells, self.mapping.time)
+        try:
+            return self.times.parse(value)
+        except ValueProblem as problem:
+            problems.append(_error(number, self.mapping.time, value, problem.code, problem.expected, **problem.params))
+            return None
+
+    def _scores(self, number: int, cells: list[Cell], problems: list[RowError]) -> dict[str, float]:
+        scores = {}
+        for metric, column in self.mapping.scores.items():
+            value = self._cell(cells, column)
+            try:
+                score = parse_score(metric, value)
+            except ValueProblem as problem:
+                problems.append(_error(number, column, value, problem.code, problem.expected, **problem.params))
+                continue
+            if score is not None:
+                scores[metric] = score
+        return scores
+
+    def _attributes(self, cells: list[Cell]) -> dict[str, str]:
+        values = {}
+        for column, position in self.attributes:
+            text = cell_text(cells[position]) if position < len(cells) else ""
+            if text:
+                values[column] = text
+        return values
+
+
+def _attribute_columns(layout: Layout, mapping: ColumnMapping) -> list[tuple[str, int]]:
+    """(column, position) of the attribute columns; "*rest*" adds every column not mapped otherwise and
+    not personal data, in file order."""
+    wanted = [column for column in mapping.attributes if column != REST]
+    if REST in mapping.attributes:
+        taken = mapping.mapped_columns() | layout.personal | set(wanted)
+        wanted += [column for column in layout.columns if column not in taken]
+    position = {column: index for index, column in enumerate(layout.columns)}
+    return [(column, position[column]) for column in dict.fromkeys(wanted)]
+
+
+def _error(number: int, column: str | None, value: Cell, code: str, expected: str, **params: object) -> RowError:
+    return RowError(number, column or "-", cell_text(value), expected, code, params)
+
+
+def cell_text(cell: Cell | None) -> str:
+    """A cell as stripped text: whole floats without ".0", times in ISO 8601."""
+    if cell is None:
+        return ""
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    if isinstance(cell, datetime | date | time):
+        return cell.isoformat()
+    return str(cell).strip()
+
+
+def content_id(cells: list[Cell]) -> str:
+    """A stable id for a row without one: a hash of its content, so importing the same file again finds
+    the same records instead of duplicating them."""
+    texts = [cell_text(cell) for cell in cells]
+    while texts and not texts[-1]:
+        texts.pop()
+    digest = hashlib.blake2b("\x1f".join(texts).encode(), digest_size=16).hexdigest()
+    return GENERATED_PREFIX + digest
