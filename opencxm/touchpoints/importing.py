@@ -159,7 +159,7 @@ def decode_text(data: bytes) -> str:
 def _encoding_problem(data: bytes, offset: int) -> ImportProblem:
     line_start = data.rfind(b"\n", 0, offset) + 1
     row = data.count(b"\n", 0, offset) + 1
-    header = data.split(b"\n", 1)[0].decode("latin-1").lstrip("\ufeff\xef\xbb\xbf").rstrip("\r")
+    header = _header_text(data.split(b"\n", 1)[0])
     delimiter = _delimiter(header)
     index = data[line_start:offset].count(delimiter.encode())
     names = header.split(delimiter)
@@ -168,6 +168,14 @@ def _encoding_problem(data: bytes, offset: int) -> ImportProblem:
         "the file is neither UTF-8 nor Windows-1252 encoded (byte 0x%(byte)s); save it as “CSV UTF-8” and try again"
     ) % {"byte": f"{data[offset]:02X}"}
     return ImportProblem(message, row=row, column=column)
+
+
+def _header_text(line: bytes) -> str:
+    try:
+        text = line.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = line.decode("cp1252", errors="replace")
+    return text.rstrip("\r")
 
 
 def _delimiter(header_line: str) -> str:
