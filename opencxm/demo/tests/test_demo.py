@@ -309,6 +309,7 @@ def test_demo_command_loads_and_prints_logins(db):
     for username in ("lead", "team", "ambassador.service", "board", "contributor", "viewer", "admin"):
         assert re.search(rf"(^|[\s,]){re.escape(username)} \(", text), username
         assert User.objects.filter(username=username).exists()
+    assert "ambassador.aussendienst, ambassador.auftrag" in text
     assert Touchpoint.objects.count() == 71
 
 

@@ -14,6 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-serve", action="store_true", help="load the data and exit")
 
     def handle(self, *args, host, port, no_serve, **options):
+        from opencxm.demo.company import USERS
         from opencxm.demo.loader import DEMO_PASSWORD, load_demo
 
         call_command("migrate", interactive=False, verbosity=0)
@@ -27,5 +28,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Log in at http://{host}:{port}/ as one of these users, password: {DEMO_PASSWORD}")
         self.stdout.write("  lead (CX lead), team (CX team), ambassador.service (ambassador, customer service),")
         self.stdout.write("  board (CX board), contributor (contributor), viewer (viewer), admin (administrator)")
+        printed = {"lead", "team", "ambassador.service", "board", "contributor", "viewer", "admin"}
+        more = [username for username, *_ in USERS if username not in printed]
+        self.stdout.write(f"  more ambassadors and board members: {', '.join(more)}")
         if not no_serve:
             call_command("serve", host=host, port=port, skip_migrate=True)
