@@ -1,0 +1,110 @@
+"""`opencxm rollups rebuild [--no-resume]` recomputes every rollup from the feedback (resumable);
+`opencxm rollups verify [--sample N]` recomputes a sample of days from the raw feedback and compares."""
+
+import random
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db.models import BooleanField, ExpressionWrapper, Max, Min, Q
+
+from opencxm.analytics.metrics import FEEDBACK_SUMS
+from opencxm.analytics.models import FeedbackRollup
+from opencxm.analytics.rollups import local_day, local_zone, rollup_rebuild
+
+KEY = ("source_id", "touchpoint_id", "channel_id", "segment_id", "kind")
+
+
+class Command(BaseCommand):
+    help = "Rebuild the feedback rollups from the raw feedback, or verify a sample of days against it."
+
+    def add_arguments(self, parser):
+        actions = parser.add_subparsers(dest="action", required=True)
+        rebuild = actions.add_parser("rebuild", help="recompute every rollup (resumes an interrupted rebuild)")
+        rebuild.add_argument("--no-resume", action="store_true", help="start from the first day again")
+        verify = actions.add_parser("verify", help="compare a sample of days with the raw feedback")
+        verify.add_argument("--sample", type=int, default=31, help="number of days to check (default 31)")
+        verify.add_argument("--seed", type=int, default=None, help="random seed for the sample")
+
+    def handle(self, *args, action, **options):
+        if action == "rebuild":
+            written = rollup_rebuild(resume=not options["no_resume"], log=self.stdout.write)
+            self.stdout.write(self.style.SUCCESS(f"Rollups rebuilt: {written} rows"))
+            return
+        days = sample_days(options["sample"], random.Random(options["seed"]))
+        differences = [line for day in days for line in compare_day(day)]
+        if differences:
+            for line in differences:
+                self.stdout.write(line)
+            raise CommandError(f"{len(differences)} rollup slices differ from the raw feedback")
+        self.stdout.write(self.style.SUCCESS(f"OK: {len(days)} days match the raw feedback"))
+
+
+def sample_days(size: int, rng: random.Random) -> list[date]:
+    """The first and last day with feedback or rollups and a random sample of the days between."""
+    from opencxm.feedback.models import Feedback
+
+    bounds = Feedback.objects.aggregate(first=Min("responded_at"), last=Max("responded_at"))
+    stored = FeedbackRollup.objects.aggregate(first=Min("day"), last=Max("day"))
+    ends = [local_day(moment) for moment in bounds.values() if moment] + [day for day in stored.values() if day]
+    if not ends:
+        return []
+    first, last = min(ends), max(ends)
+    span = (last - first).days + 1
+    if span <= size:
+        return [first + timedelta(days=offset) for offset in range(span)]
+    middle = rng.sample(range(1, span - 1), max(size - 2, 0))
+    return sorted({first, last, *(first + timedelta(days=offset) for offset in middle)})
+
+
+def compare_day(day: date) -> list[str]:
+    """One line per rollup slice of the day whose stored sums differ from the raw feedback."""
+    stored = {tuple(row[name] for name in KEY): row for row in FeedbackRollup.objects.filter(day=day).values()}
+    raw = raw_sums(day)
+    lines, zero = [], dict.fromkeys(FEEDBACK_SUMS, 0)
+    for key in sorted(set(stored) | set(raw), key=str):
+        expected, actual = raw.get(key, zero), stored.get(key, zero)
+        changed = {
+            name: (actual[name], expected[name]) for name in FEEDBACK_SUMS if abs(actual[name] - expected[name]) > 1e-6
+        }
+        if changed:
+            slice_text = " ".join(f"{name.removesuffix('_id')}={value}" for name, value in zip(KEY, key, strict=True))
+            details = ", ".join(f"{name} stored {a} raw {b}" for name, (a, b) in changed.items())
+            lines.append(f"{day} {slice_text}: {details}")
+    return lines
+
+
+def raw_sums(day: date) -> dict:
+    """The rollup sums of one local day computed in Python from the feedback rows (independent of the SQL)."""
+    from opencxm.feedback.models import Feedback
+
+    zone = local_zone()
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+    rows = (
+        Feedback.objects.filter(responded_at__gte=start, responded_at__lt=end)
+        .annotate(has_comment=ExpressionWrapper(~Q(comment=""), output_field=BooleanField()))
+        .values_list(*KEY, "nps", "csat", "ces", "has_comment")
+    )
+    sums = defaultdict(lambda: dict.fromkeys(FEEDBACK_SUMS, 0))
+    for *key, nps, csat, ces, has_comment in rows:
+        _add(sums[tuple(key)], nps, csat, ces, has_comment)
+    return dict(sums)
+
+
+def _add(target: dict, nps, csat, ces, has_comment) -> None:
+    target["records"] += 1
+    target["comments"] += bool(has_comment)
+    if nps is not None:
+        target["nps_n"] += 1
+        target["nps_promoters"] += nps >= 9
+        target["nps_detractors"] += nps <= 6
+    if csat is not None:
+        target["csat_n"] += 1
+        target["csat_sum"] += csat
+        target["csat_sumsq"] += csat * csat
+        target["csat_top2"] += csat >= 4
+    if ces is not None:
+        target["ces_n"] += 1
+        target["ces_sum"] += ces
+        target["ces_sumsq"] += ces * ces
