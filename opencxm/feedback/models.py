@@ -90,6 +90,11 @@ class ImportJob(PublicModel):
     updated = models.PositiveIntegerField(_("updated"), default=0)
     unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
     rejected = models.PositiveIntegerField(_("rejected"), default=0)
+    rows_total = models.PositiveIntegerField(_("rows to write"), default=0)
+    partial = models.BooleanField(_("import valid rows, report rejected ones"), default=False)
+    phase = models.CharField(_("phase"), max_length=12, blank=True)  # "checking" or "writing" while running
+    mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+    detected = models.JSONField(_("detected format"), default=dict, blank=True)
     errors = models.JSONField(_("errors"), default=list, blank=True)
     message = models.TextField(_("message"), blank=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)

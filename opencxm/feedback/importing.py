@@ -1,0 +1,338 @@
+"""The last step of the ingestion chain: run an import job (web upload, background task or the
+`opencxm import` command) through the pure steps in `opencxm.feedback.ingest` and write in batches.
+
+Atomicity policy:
+1. Check pass: the whole file is streamed once and every row is validated (values, and references to
+   touchpoints, channels and segments). Errors are counted and the first ones kept with row, column, value
+   and what was expected. Nothing is written in this pass.
+2. If any row was rejected and the job is not "partial", the job fails and NOTHING is written. With
+   "partial" (the user chose "import valid rows, report rejected ones") the valid rows are written and the
+   rejected ones reported.
+3. Write pass: the file is streamed again and the valid rows are written in batches of BATCH_SIZE, each
+   batch in its own transaction (insert/update by (source, external id), rollups refreshed). The job's
+   counts are saved after every batch so the page can show progress. A run that dies halfway leaves whole
+   batches only; running it again (the same job or the same file) ends with exactly the expected rows,
+   because the upsert is idempotent (written rows come back as "unchanged").
+A dry run does the check pass and computes the counts inside transactions that are rolled back.
+Memory stays bounded: rows are streamed and only one batch is held at a time.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from opencxm.core.audit import audit_record
+from opencxm.feedback import services
+from opencxm.feedback.choices import JobStatus
+from opencxm.feedback.ingest import (
+    ColumnMapping,
+    IngestError,
+    Layout,
+    Record,
+    RowError,
+    Table,
+    detect_layout,
+    open_table,
+)
+from opencxm.feedback.ingest import records as table_records
+from opencxm.feedback.models import DataSource, ImportJob
+
+BATCH_SIZE = 2000
+MAX_STORED_ERRORS = 100
+CHECK_PROGRESS_EVERY = 2000
+STANDARD_SCORES = ("nps", "csat", "ces")
+
+Progress = Callable[[ImportJob], None]
+
+
+@dataclass
+class Plan:
+    """An opened file with its detected layout and the mapping to use."""
+
+    table: Table
+    layout: Layout
+    mapping: ColumnMapping
+
+    @property
+    def detected(self) -> dict:
+        return {
+            "format": self.table.format,
+            "encoding": self.table.encoding or "",
+            "delimiter": self.table.delimiter or "",
+            "layout": self.layout.name,
+            "layout_label": self.layout.label,
+        }
+
+
+class Rollback(Exception):
+    """Raised inside a dry-run batch to undo it."""
+
+
+def upload_dir() -> Path:
+    path = Path(settings.MEDIA_ROOT) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def import_max_bytes() -> int:
+    return getattr(settings, "OPENCXM_IMPORT_MAX_BYTES", settings.OPENCXM_UPLOAD_MAX_BYTES)
+
+
+def ingest_message(error: IngestError) -> str:
+    """The translated message of a file-level error."""
+    return _(error.template) % error.params
+
+
+def import_prepare(path, filename: str, *, source: DataSource | None, mapping: dict | None, max_bytes: int) -> Plan:
+    """Open the file, recognise its layout and settle the mapping: the given one, else the source's saved
+    mapping, else the proposed one. Raises IngestError with a clear message for unusable files."""
+    table = open_table(path, filename, max_bytes=max_bytes)
+    layout = detect_layout(table, expected=(source.layout or None) if source else None)
+    data = mapping or (source.mapping if source is not None else None)
+    column_mapping = ColumnMapping.from_dict(data) if data else layout.mapping
+    column_mapping.check_columns(layout.columns)
+    return Plan(table, layout, column_mapping)
+
+
+def record_input(record: Record) -> dict:
+    """A validated file record as input for `services.feedback_upsert_batch`."""
+    scores = dict(record.scores)
+    standard = {name: _whole(scores.pop(name, None)) for name in STANDARD_SCORES}
+    return {
+        "external_id": record.external_id,
+        "responded_at": record.responded_at,
+        "customer_ref": record.customer_ref,
+        "touchpoint": record.touchpoint_ref,
+        "channel": record.channel_ref,
+        "segment": record.segment_ref,
+        **standard,
+        "scores": scores,
+        "comment": record.comment or "",
+        "language": (record.language or "")[:8],
+        "attributes": record.attributes,
+    }
+
+
+def _whole(value: float | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def _reference_errors(source, record: Record, references, mapping: ColumnMapping) -> list[dict]:
+    _fields, problems = services.record_resolve(source, record_input(record), references)
+    columns = {"touchpoint": mapping.touchpoint or "-", "channel": mapping.channel, "segment": mapping.segment}
+    return [_error_dict(record.row, columns[field] or "-", value, expected) for field, value, expected in problems]
+
+
+def _error_dict(row: int, column: str, value: str, expected: str) -> dict:
+    message = _("Row %(row)s, column '%(column)s': '%(value)s' is not %(expected)s") % {
+        "row": row, "column": column, "value": value, "expected": expected,
+    }  # fmt: skip
+    return {"row": row, "column": column, "value": value, "expected": expected, "message": message}
+
+
+def row_error_dict(error: RowError) -> dict:
+    expected = _(error.expected) % error.expected_params
+    return _error_dict(error.row, error.column, error.to_dict()["value"], expected) | {"code": error.code}
+
+
+class ImportRun:
+    """One run of an import job. `job` may be unsaved (a dry run of the command writes no job row)."""
+
+    def __init__(self, job: ImportJob, *, progress: Progress | None = None, batch_size: int = BATCH_SIZE):
+        self.job = job
+        self.progress = progress or (lambda job: None)
+        self.batch_size = batch_size
+        self.references = None
+
+    def execute(self, plan: Plan) -> ImportJob:
+        self._start()
+        self.references = services.References()
+        self._check(plan)
+        job = self.job
+        if job.rejected and not job.partial:
+            message = _("%(count)s rows were rejected; nothing was imported.") % {"count": job.rejected}
+            return self._finish(JobStatus.FAILED, message)
+        self._write(plan)
+        if job.dry_run:
+            return self._finish(JobStatus.DONE, _("Dry run: the file was checked, nothing was written."))
+        if job.pk and job.source.pk:
+            audit_record(actor=job.created_by, action="import", instance=job.source, changes=self.counts())
+        return self._finish(JobStatus.DONE, "")
+
+    def counts(self) -> dict:
+        job = self.job
+        names = ("rows_read", "imported", "updated", "unchanged", "rejected")
+        return {"job": str(job.public_id)} | {name: getattr(job, name) for name in names}
+
+    def _start(self) -> None:
+        job = self.job
+        job.status, job.phase, job.started_at, job.finished_at = JobStatus.RUNNING, "checking", timezone.now(), None
+        job.rows_read = job.imported = job.updated = job.unchanged = job.rejected = job.rows_total = 0
+        job.errors, job.message = [], ""
+        self._save()
+
+    def _save(self) -> None:
+        if self.job.pk:
+            self.job.save()
+        self.progress(self.job)
+
+    def _finish(self, status: str, message: str) -> ImportJob:
+        job = self.job
+        job.status, job.phase, job.message, job.finished_at = status, "", message, timezone.now()
+        self._save()
+        return job
+
+    def _rows(self, plan: Plan):
+        """(record or None, errors) per data row, in file order; errors of one row come together."""
+        source, current, errors = self.job.source, None, []
+        for item in table_records(plan.table, plan.layout, plan.mapping):
+            if isinstance(item, RowError):
+                if current is not None and current != item.row:
+                    yield None, errors
+                    errors = []
+                current = item.row
+                errors.append(row_error_dict(item))
+                continue
+            if errors:
+                yield None, errors
+                current, errors = None, []
+            yield item, _reference_errors(source, item, self.references, plan.mapping)
+        if errors:
+            yield None, errors
+
+    def _check(self, plan: Plan) -> None:
+        job = self.job
+        for record, errors in self._rows(plan):
+            job.rows_read += 1
+            if errors:
+                job.rejected += 1
+                job.errors.extend(errors[: max(0, MAX_STORED_ERRORS - len(job.errors))])
+            elif record is not None:
+                job.rows_total += 1
+            if job.rows_read % CHECK_PROGRESS_EVERY == 0:
+                self._save()
+        job.phase = "writing"
+        self._save()
+
+    def _write(self, plan: Plan) -> None:
+        batch = []
+        for record, errors in self._rows(plan):
+            if record is None or errors:
+                continue
+            batch.append(record_input(record))
+            if len(batch) >= self.batch_size:
+                self._write_batch(batch)
+                batch = []
+        if batch:
+            self._write_batch(batch)
+
+    def _write_batch(self, batch: list[dict]) -> None:
+        job = self.job
+        if job.dry_run:
+            counts = self._dry_counts(batch)
+        else:
+            counts = services.feedback_upsert_batch(
+                source=job.source, records=batch, job=job if job.pk else None, references=self.references
+            )
+        job.imported += counts.imported
+        job.updated += counts.updated
+        job.unchanged += counts.unchanged
+        self._save()
+
+    def _dry_counts(self, batch: list[dict]) -> services.Counts:
+        if not self.job.source.pk:
+            return services.Counts(imported=len(batch))
+        counts = services.Counts()
+        try:
+            with transaction.atomic():
+                counts = services.feedback_upsert_batch(
+                    source=self.job.source, records=batch, references=self.references
+                )
+                raise Rollback
+        except Rollback:
+            pass
+        return counts
+
+
+def import_run(job: ImportJob, *, progress: Progress | None = None, batch_size: int = BATCH_SIZE) -> ImportJob:
+    """Run a job from its stored file: prepare, check, write. File-level problems fail the job with a message."""
+    run = ImportRun(job, progress=progress, batch_size=batch_size)
+    try:
+        plan = import_prepare(
+            job.stored_file, job.filename, source=job.source, mapping=job.mapping or None, max_bytes=import_max_bytes()
+        )
+    except IngestError as error:
+        run._start()
+        return run._finish(JobStatus.FAILED, ingest_message(error))
+    job.detected = plan.detected | {"columns": plan.layout.columns}
+    job.mapping = plan.mapping.to_dict()
+    try:
+        return run.execute(plan)
+    except IngestError as error:  # e.g. a CSV syntax error far down the file
+        return run._finish(JobStatus.FAILED, ingest_message(error))
+    except services.RecordsRejected as rejected:  # the registry changed between the passes
+        return run._finish(JobStatus.FAILED, _("%(count)s records refer to unknown touchpoints, channels or segments.")
+                           % {"count": len(rejected.errors)})  # fmt: skip
+
+
+# --- uploads waiting for their preview ----------------------------------------------------------------------
+
+
+def upload_store(upload, *, source: DataSource, user) -> str:
+    """Keep an uploaded file under MEDIA_ROOT/imports/<uuid> with a small JSON note (who, which source)."""
+    import json
+    import uuid
+
+    upload_id = str(uuid.uuid4())
+    path = upload_dir() / upload_id
+    with open(path, "wb") as fh:
+        for chunk in upload.chunks():
+            fh.write(chunk)
+    note = {"filename": Path(upload.name).name[:255], "source": str(source.public_id), "user": user.pk}
+    (upload_dir() / f"{upload_id}.json").write_text(json.dumps(note))
+    return upload_id
+
+
+def upload_load(upload_id, user) -> dict | None:
+    """The note of an upload of this user, with its `path`; None when unknown or someone else's."""
+    import json
+
+    note_path = upload_dir() / f"{upload_id}.json"
+    if not note_path.exists():
+        return None
+    note = json.loads(note_path.read_text())
+    if note.get("user") != user.pk:
+        return None
+    return note | {"path": str(upload_dir() / str(upload_id))}
+
+
+def preview_rows(plan: Plan, count: int = 10) -> list[list[str]]:
+    """The first data rows, padded to the number of columns, as text."""
+    from itertools import islice
+
+    from opencxm.feedback.ingest.validate import cell_text
+
+    width = len(plan.layout.columns)
+    rows = plan.table.rows()
+    try:
+        picked = list(islice(rows, plan.layout.header_count, plan.layout.header_count + count))
+    finally:
+        rows.close()
+    return [([cell_text(cell) for cell in cells] + [""] * width)[:width] for _number, cells in picked]
+
+
+def preview_plan(path, filename: str, *, source: DataSource, max_bytes: int) -> Plan:
+    """Like `import_prepare`, but a saved mapping that does not fit this file gives way to the proposed one."""
+    try:
+        return import_prepare(path, filename, source=source, mapping=None, max_bytes=max_bytes)
+    except IngestError as error:
+        if not error.code.startswith("mapping"):
+            raise
+    table = open_table(path, filename, max_bytes=max_bytes)
+    layout = detect_layout(table, expected=source.layout or None)
+    return Plan(table, layout, layout.mapping)
