@@ -109,7 +109,7 @@ class TouchpointForm(forms.ModelForm):
 
 class ContributionForm(forms.Form):
     department = forms.ModelChoiceField(
-        label=_("Department"), queryset=Department.objects.order_by("name"), required=False
+        label=_("Department"), queryset=Department.objects.order_by("name"), required=False, empty_label="—"
     )
     raci = forms.ChoiceField(label=_("RACI role"), choices=[("", "—"), *Raci.choices], required=False)
 
@@ -128,6 +128,11 @@ class ContributionForm(forms.Form):
 
 
 class BaseContributionFormSet(forms.BaseFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].widget.attrs["class"] = "form-check-input"
+
     def clean(self):
         if any(self.errors):
             return
