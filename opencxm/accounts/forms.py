@@ -77,9 +77,12 @@ class UserEditForm(forms.ModelForm):
 
 class MembershipForm(forms.Form):
     department = forms.ModelChoiceField(
-        label=_("Department"), queryset=Department.objects.order_by("name"), to_field_name="public_id"
+        label=_("Department"),
+        queryset=Department.objects.order_by("name"),
+        to_field_name="public_id",
+        empty_label=_("Choose a department"),
     )
-    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.AMBASSADOR)
 
 
 class TokenForm(forms.Form):
