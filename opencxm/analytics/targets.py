@@ -221,5 +221,5 @@ def format_value(metric_key: str, value: float | None) -> str:
     if value is None:
         return "–"
     definition = metric(metric_key)
-    text = number_format(value, decimal_pos=definition.decimals, use_l10n=True)
+    text = number_format(round(value, definition.decimals) + 0.0, decimal_pos=definition.decimals, use_l10n=True)
     return f"{text} {definition.unit}".strip()
