@@ -10,8 +10,12 @@ from opencxm.core.selectors import overview_figures
 
 @require_GET
 def home(request):
+    """The start page: the CX cockpit for the whole company, with the registry figures below it."""
+    from opencxm.analytics.cockpit import Scope
+    from opencxm.analytics.views import cockpit_context
+
     require(access_for(request.user).can_read)
-    return render(request, "core/home.html", overview_figures())
+    return render(request, "core/home.html", cockpit_context(request, Scope()) | overview_figures())
 
 
 @login_not_required

@@ -38,6 +38,14 @@
     }
     var chart = echarts.init(element, null, { renderer: "canvas" });
     chart.setOption(builders[spec.type](spec, element));
+    if (spec.links) {
+      chart.on("click", function (params) {
+        var url = linkOf(spec, params);
+        if (url) {
+          window.location.assign(url);
+        }
+      });
+    }
     element.setAttribute("data-chart-ready", "true");
   }
 
@@ -132,25 +140,133 @@
   });
 
   // Generic series over categories: {"type": "line"|"bar", "labels": [...], "series": [{"name", "values"}],
-  // optional "min", "max", "stack"}.
+  // optional "min", "max", "stack"}. Trend extras (all optional): "band": {"name", "low": [...], "high": [...]}
+  // draws a shaded confidence band, "target" (+ "targetLabel") a dashed target line, "links": [url per label]
+  // makes a click on a point or bar open that URL, "counts" (+ "countLabel") adds n to the tooltip.
+  function bandSeries(band) {
+    var width = band.high.map(function (high, index) {
+      var low = band.low[index];
+      return high === null || low === null ? null : Math.round((high - low) * 1000) / 1000;
+    });
+    var common = { type: "line", stack: "band", stackStrategy: "all", symbol: "none", silent: true, lineStyle: { opacity: 0 } };
+    return [
+      Object.assign({ name: "band-base", data: band.low, tooltip: { show: false } }, common),
+      Object.assign(
+        { name: band.name, data: width, areaStyle: { color: "rgba(32, 107, 196, 0.15)" }, tooltip: { show: false } },
+        common
+      ),
+    ];
+  }
+
+  function seriesTooltip(spec) {
+    return function (points) {
+      var index = points[0].dataIndex;
+      var lines = [spec.labels[index]];
+      points.forEach(function (point) {
+        if (point.seriesName !== "band-base" && (!spec.band || point.seriesName !== spec.band.name)) {
+          lines.push(point.marker + point.seriesName + ": " + (point.value === null ? "–" : point.value));
+        }
+      });
+      if (spec.band && spec.band.low[index] !== null) {
+        lines.push(spec.band.name + ": " + spec.band.low[index] + " – " + spec.band.high[index]);
+      }
+      if (spec.counts) {
+        lines.push((spec.countLabel || "n") + " = " + spec.counts[index]);
+      }
+      return lines.join("<br>");
+    };
+  }
+
   function seriesChart(kind) {
-    return function (spec) {
+    return function (spec, element) {
+      var series = spec.series.map(function (item) {
+        return { type: kind, name: item.name, data: item.values, stack: spec.stack, smooth: kind === "line" };
+      });
+      if (spec.target !== null && spec.target !== undefined && series.length) {
+        series[0].markLine = {
+          symbol: "none",
+          silent: true,
+          lineStyle: { color: "#d63939", type: "dashed", width: 2 },
+          label: { formatter: (spec.targetLabel || "") + " " + spec.target, position: "insideEndTop" },
+          data: [{ yAxis: spec.target }],
+        };
+      }
+      if (spec.band) {
+        series = bandSeries(spec.band).concat(series);
+      }
+      if (spec.links && element) {
+        element.classList.add("chart-clickable");
+      }
       return {
-        color: PALETTE,
+        color: spec.band ? ["transparent", "transparent"].concat(PALETTE) : PALETTE,
         animationDuration: 300,
         grid: { left: 40, right: 16, top: spec.series.length > 1 ? 36 : 16, bottom: 28, containLabel: true },
-        tooltip: { trigger: "axis" },
+        tooltip: spec.band || spec.counts ? { trigger: "axis", formatter: seriesTooltip(spec) } : { trigger: "axis" },
         legend: spec.series.length > 1 ? { top: 0 } : { show: false },
         xAxis: { type: "category", data: spec.labels, boundaryGap: kind === "bar" },
-        yAxis: { type: "value", min: spec.min, max: spec.max },
-        series: spec.series.map(function (item) {
-          return { type: kind, name: item.name, data: item.values, stack: spec.stack, smooth: kind === "line" };
-        }),
+        yAxis: { type: "value", min: spec.min, max: spec.max, scale: spec.min === undefined },
+        series: series,
       };
     };
   }
   register("line", seriesChart("line"));
   register("bar", seriesChart("bar"));
+
+  // Touchpoint x month heatmap: {"type": "heatmap", "x": [...], "y": [...], "cells": [[x, y, value, n], ...],
+  // "links": {"x,y": url}, "min", "max", "higherIsBetter", "decimals", "countLabel"}.
+  // A click on a cell opens the URL carried in "links" (the drill-down to the feedback behind it).
+  register("heatmap", function (spec) {
+    var good = ["#d63939", "#f59f00", "#f2f2a0", "#74b816", "#2fb344"];
+    return {
+      animationDuration: 300,
+      grid: { left: 8, right: 16, top: 8, bottom: 56, containLabel: true },
+      tooltip: {
+        position: "top",
+        formatter: function (point) {
+          var cell = point.data;
+          return (
+            spec.y[cell[1]] + "<br>" + spec.x[cell[0]] + ": <b>" + cell[2] + "</b> (" + (spec.countLabel || "n") +
+            " = " + cell[3] + ")"
+          );
+        },
+      },
+      xAxis: { type: "category", data: spec.x, splitArea: { show: true } },
+      yAxis: { type: "category", data: spec.y, inverse: true, splitArea: { show: true } },
+      visualMap: {
+        min: spec.min,
+        max: spec.max === spec.min ? spec.min + 1 : spec.max,
+        calculable: true,
+        orient: "horizontal",
+        left: "center",
+        bottom: 0,
+        precision: spec.decimals || 0,
+        inRange: { color: spec.higherIsBetter === false ? good.slice().reverse() : good },
+      },
+      series: [
+        {
+          type: "heatmap",
+          data: spec.cells,
+          label: { show: true, fontSize: 11, color: "#1d273b" },
+          emphasis: { itemStyle: { borderColor: "#1d273b", borderWidth: 2 } },
+          cursor: "pointer",
+        },
+      ],
+    };
+  });
+
+  // Drill-down: a chart whose spec carries "links" opens the link of the clicked point or cell.
+  function linkOf(spec, params) {
+    if (!spec.links) {
+      return null;
+    }
+    if (spec.type === "heatmap") {
+      return spec.links[params.data[0] + "," + params.data[1]] || null;
+    }
+    if (spec.band && params.seriesIndex < 2) {
+      return null;
+    }
+    return spec.links[params.dataIndex] || null;
+  }
 
   // Wiring ------------------------------------------------------------------------------------------
 
