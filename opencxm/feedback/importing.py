@@ -143,10 +143,10 @@ def row_error_dict(error: RowError) -> dict:
 class ImportRun:
     """One run of an import job. `job` may be unsaved (a dry run of the command writes no job row)."""
 
-    def __init__(self, job: ImportJob, *, progress: Progress | None = None, batch_size: int = BATCH_SIZE):
+    def __init__(self, job: ImportJob, *, progress: Progress | None = None, batch_size: int | None = None):
         self.job = job
         self.progress = progress or (lambda job: None)
-        self.batch_size = batch_size
+        self.batch_size = batch_size or BATCH_SIZE
         self.references = None
 
     def execute(self, plan: Plan) -> ImportJob:
@@ -259,7 +259,7 @@ class ImportRun:
         return counts
 
 
-def import_run(job: ImportJob, *, progress: Progress | None = None, batch_size: int = BATCH_SIZE) -> ImportJob:
+def import_run(job: ImportJob, *, progress: Progress | None = None, batch_size: int | None = None) -> ImportJob:
     """Run a job from its stored file: prepare, check, write. File-level problems fail the job with a message."""
     run = ImportRun(job, progress=progress, batch_size=batch_size)
     try:

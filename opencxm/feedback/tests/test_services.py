@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.db import connection, connections
+from django.utils import translation
 
 from opencxm.analytics.models import FeedbackRollup
 from opencxm.analytics.runner import QuerySpec, run_one
@@ -19,6 +20,12 @@ WHEN = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 def record(external_id, **values):
     return {"external_id": external_id, "responded_at": WHEN, **values}
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -59,7 +66,10 @@ def test_unknown_reference_rejects_the_whole_batch(source):
     records = [record("a", nps=9), record("b", touchpoint="nope"), record("c", channel="fax")]
     with pytest.raises(services.RecordsRejected) as rejected:
         services.feedback_upsert_batch(source=source, records=records)
-    assert [(e.index, e.field, e.value) for e in rejected.value.errors] == [(1, "touchpoint", "nope"), (2, "channel", "fax")]
+    assert [(e.index, e.field, e.value) for e in rejected.value.errors] == [
+        (1, "touchpoint", "nope"),
+        (2, "channel", "fax"),
+    ]
     assert Feedback.objects.count() == 0
 
 
@@ -96,7 +106,9 @@ def test_customer_erase_is_one_operation(source, world):
     contact = {"consent": True, "email": "erika@example.com"}
     services.feedback_upsert_batch(
         source=source,
-        records=[record("a", customer_ref="K1", comment="Ich heiße Erika", nps=9, contact=contact, attributes={"x": 1})],
+        records=[
+            record("a", customer_ref="K1", comment="Ich heiße Erika", nps=9, contact=contact, attributes={"x": 1})
+        ],
     )
     customer = Customer.objects.get()
     assert FeedbackRollup.objects.get().comments == 1

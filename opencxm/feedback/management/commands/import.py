@@ -56,7 +56,7 @@ class Command(BaseCommand):
         parser.add_argument("--mapping", help="JSON file with the column mapping (see docs/ingest-formats.md)")
         parser.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
         parser.add_argument("--partial", action="store_true", help="import the valid rows, report rejected ones")
-        parser.add_argument("--batch-size", type=int, default=importing.BATCH_SIZE, help=("rows per transaction"))
+        parser.add_argument("--batch-size", type=int, default=None, help="rows per transaction (default 2000)")
 
     def handle(self, *args, **options):
         path = Path(options["file"])

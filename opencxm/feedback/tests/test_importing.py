@@ -1,0 +1,244 @@
+"""Import jobs: check pass then batched writes, all-or-nothing vs partial, dry run, rerun after a crash,
+clear messages for unusable files, and the `opencxm import` command."""
+
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import translation
+
+from opencxm.analytics.models import FeedbackRollup
+from opencxm.feedback import importing, services
+from opencxm.feedback.models import Customer, DataSource, Feedback, ImportJob
+from opencxm.feedback.tasks import run_import
+
+SHARED = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "survey-exports"
+HEADER = "id;Datum;Kunde;Touchpoint;Weiterempfehlung (NPS);Kommentar\n"
+
+
+def write_csv(path: Path, rows: int, *, bad: dict | None = None, start: int = 0) -> Path:
+    lines = [HEADER]
+    for i in range(start, start + rows):
+        nps = (bad or {}).get(i, str(i % 11))
+        lines.append(f"R{i};02.03.2026 10:{i % 60:02d};KD-{i % 7};TP-OWN;{nps};Schöner Kommentar Nummer {i}\n")
+    path.write_text("".join(lines), encoding="cp1252")
+    return path
+
+
+MAPPING = {
+    "external_id": "id", "time": "Datum", "customer_ref": "Kunde", "touchpoint": "Touchpoint",
+    "scores": {"nps": "Weiterempfehlung (NPS)"}, "comment": "Kommentar",
+}  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def source(world):
+    return DataSource.objects.create(name="Umfrage", owner_department=world.own, mapping=MAPPING)
+
+
+def new_job(source, path, **options):
+    return services.import_job_create(
+        actor=None, source=source, stored_file=str(path), filename=path.name, mapping={}, detected={},
+        enqueue=False, **options,
+    )  # fmt: skip
+
+
+def test_import_job_writes_in_batches_and_a_second_run_changes_nothing(source, tmp_path):
+    path = write_csv(tmp_path / "umfrage.csv", 25)
+    seen = []
+    job = importing.import_run(new_job(source, path), batch_size=10, progress=lambda j: seen.append(j.imported))
+    assert (job.status, job.rows_read, job.imported, job.updated, job.unchanged, job.rejected) == (
+        "done",
+        25,
+        25,
+        0,
+        0,
+        0,
+    )
+    assert [n for n in seen if n] == [10, 20, 25, 25]
+    assert job.detected["layout"] == "generic" and job.detected["encoding"] == "cp1252"
+    assert Feedback.objects.count() == 25 and Customer.objects.count() == 7
+    assert sum(FeedbackRollup.objects.values_list("records", flat=True)) == 25
+    again = importing.import_run(new_job(source, path), batch_size=10)
+    assert (again.imported, again.updated, again.unchanged) == (0, 0, 25)
+    assert Feedback.objects.count() == 25
+
+
+def test_changed_rows_are_counted_as_updated(source, tmp_path):
+    importing.import_run(new_job(source, write_csv(tmp_path / "a.csv", 5)))
+    job = importing.import_run(new_job(source, write_csv(tmp_path / "b.csv", 5, bad={1: "0", 2: "0"})))
+    assert (job.imported, job.updated, job.unchanged) == (0, 2, 3)  # R1 and R2 now have NPS 0
+
+
+def test_rejected_rows_stop_the_import_and_nothing_is_written(source, tmp_path):
+    path = write_csv(tmp_path / "bad.csv", 30, bad={3: "11", 20: "sehr gut"})
+    job = importing.import_run(new_job(source, path), batch_size=10)
+    assert (job.status, job.rows_read, job.rejected, job.imported) == ("failed", 30, 2, 0)
+    assert job.message == "2 rows were rejected; nothing was imported."
+    assert [(e["row"], e["column"], e["value"]) for e in job.errors] == [
+        (5, "Weiterempfehlung (NPS)", "11"),
+        (22, "Weiterempfehlung (NPS)", "sehr gut"),
+    ]
+    assert job.errors[0]["message"] == "Row 5, column 'Weiterempfehlung (NPS)': '11' is not a whole number from 0 to 10"
+    assert Feedback.objects.count() == 0 and Customer.objects.count() == 0
+
+
+def test_partial_import_writes_valid_rows_and_reports_the_rest(source, tmp_path):
+    path = write_csv(tmp_path / "bad.csv", 30, bad={3: "11"})
+    job = importing.import_run(new_job(source, path, partial=True), batch_size=10)
+    assert (job.status, job.rows_read, job.rejected, job.imported) == ("done", 30, 1, 29)
+    assert Feedback.objects.filter(external_id="R3").count() == 0
+
+
+def test_unknown_touchpoint_is_a_row_error(source, tmp_path):
+    path = tmp_path / "tp.csv"
+    path.write_text(HEADER + "R1;02.03.2026 10:00;K;TP-GIBTSNICHT;9;x\n", encoding="utf-8")
+    job = importing.import_run(new_job(source, path))
+    assert job.errors[0]["row"] == 2 and job.errors[0]["column"] == "Touchpoint"
+    assert job.errors[0]["expected"] == "a touchpoint code or name from the registry"
+
+
+def test_dry_run_checks_and_counts_but_writes_nothing(source, tmp_path):
+    path = write_csv(tmp_path / "a.csv", 12)
+    job = importing.import_run(new_job(source, path, dry_run=True), batch_size=5)
+    assert (job.status, job.imported, job.rows_read) == ("done", 12, 12)
+    assert (Feedback.objects.count(), Customer.objects.count(), FeedbackRollup.objects.count()) == (0, 0, 0)
+
+
+def test_import_killed_halfway_and_rerun_ends_with_exactly_the_expected_rows(source, tmp_path, monkeypatch):
+    path = write_csv(tmp_path / "big.csv", 50)
+    real = services.feedback_upsert_batch
+    calls = []
+
+    def dies_on_third_batch(**kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("killed")
+        return real(**kwargs)
+
+    monkeypatch.setattr(importing, "BATCH_SIZE", 10)
+    monkeypatch.setattr(services, "feedback_upsert_batch", dies_on_third_batch)
+    job = new_job(source, path)
+    with pytest.raises(RuntimeError):
+        run_import.call(job.pk)
+    job.refresh_from_db()
+    assert (job.status, Feedback.objects.count()) == ("failed", 20)
+    monkeypatch.setattr(services, "feedback_upsert_batch", real)
+    assert run_import.call(job.pk) == "done"
+    job.refresh_from_db()
+    assert (job.imported, job.unchanged) == (30, 20)
+    assert Feedback.objects.count() == 50
+    assert sum(FeedbackRollup.objects.values_list("records", flat=True)) == 50
+    assert run_import.call(job.pk) == "skipped"  # a finished job is not run again
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "The file is empty."),
+        (b"%PDF-1.4 binary", "The file is not a table (CSV or XLSX); it looks like a PDF document."),
+        (b"id;time\n", "The file has a header but no data rows."),
+    ],
+)
+def test_unusable_files_fail_with_a_clear_message(source, tmp_path, content, message):
+    path = tmp_path / "x.csv"
+    path.write_bytes(content)
+    job = importing.import_run(new_job(source, path))
+    assert (job.status, job.message) == ("failed", message)
+
+
+def test_too_large_file_is_refused(source, tmp_path, settings):
+    settings.OPENCXM_IMPORT_MAX_BYTES = 100
+    job = importing.import_run(new_job(source, write_csv(tmp_path / "a.csv", 10)))
+    assert job.status == "failed" and job.message.startswith("The file is too large")
+
+
+# --- the command --------------------------------------------------------------------------------------------
+
+
+def test_command_creates_the_source_and_prints_a_summary(world, tmp_path, capsys):
+    path = write_csv(tmp_path / "a.csv", 12)
+    call_command("import", str(path), "--source", "Neue Umfrage")
+    out = capsys.readouterr()
+    assert "Created data source Neue Umfrage from the detected layout (Table with one header row)." in out.out
+    assert "Rows read: 12\nImported: 12\nUpdated: 0\nUnchanged: 0\nRejected: 0" in out.out
+    assert "Writing: 12/12" in out.err or "Writing [" in out.err
+    source = DataSource.objects.get(name="Neue Umfrage")
+    assert source.layout == "generic" and source.mapping["time"] == "Datum"
+    assert Feedback.objects.filter(source=source).count() == 12
+    assert ImportJob.objects.get().status == "done"
+    call_command("import", str(path), "--source", "Neue Umfrage")
+    assert "Unchanged: 12" in capsys.readouterr().out
+    assert Feedback.objects.count() == 12
+
+
+def test_command_dry_run_writes_nothing(world, tmp_path, capsys):
+    call_command("import", str(write_csv(tmp_path / "a.csv", 5)), "--source", "X", "--dry-run")
+    out = capsys.readouterr().out
+    assert "Data source X does not exist; it would be created" in out
+    assert "Dry run: nothing was written.\nRows read: 5\nImported: 5" in out
+    assert (DataSource.objects.count(), ImportJob.objects.count(), Feedback.objects.count()) == (0, 0, 0)
+
+
+def test_command_reports_first_errors_and_fails(world, tmp_path, capsys):
+    path = write_csv(tmp_path / "bad.csv", 30, bad=dict.fromkeys(range(15), "x"))
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(json.dumps(MAPPING))
+    with pytest.raises(CommandError) as failed:
+        call_command("import", str(path), "--source", "S", "--mapping", str(mapping))
+    assert failed.value.returncode == 1
+    out = capsys.readouterr().out
+    assert "Rejected: 15" in out
+    assert out.count("  Row ") == 10
+    assert Feedback.objects.count() == 0
+    call_command("import", str(path), "--source", "S", "--partial", "--mapping", str(mapping))
+    assert Feedback.objects.count() == 15
+
+
+def test_command_takes_a_mapping_file(world, tmp_path, capsys):
+    mapping = {
+        "external_id": "id",
+        "time": "Datum",
+        "scores": {"nps": "Weiterempfehlung (NPS)"},
+        "fixed_touchpoint": "TP-OTHER",
+    }
+    mapping_file = tmp_path / "mapping.json"
+    mapping_file.write_text(json.dumps(mapping))
+    call_command("import", str(write_csv(tmp_path / "a.csv", 3)), "--source", "M", "--mapping", str(mapping_file))
+    assert set(Feedback.objects.values_list("touchpoint__code", "comment")) == {("TP-OTHER", "")}
+    assert Customer.objects.count() == 0
+
+
+def test_command_refuses_a_file_that_is_not_a_table(world, tmp_path):
+    path = tmp_path / "a.json"
+    path.write_text('{"a": 1}')
+    with pytest.raises(CommandError, match="The file is not a table"):
+        call_command("import", str(path), "--source", "S")
+
+
+@pytest.mark.skipif(not (SHARED / "limesurvey" / "colors.lsa").exists(), reason="shared survey exports absent")
+def test_command_imports_a_real_limesurvey_archive(world, capsys):
+    call_command("import", str(SHARED / "limesurvey" / "colors.lsa"), "--source", "LimeSurvey")
+    out = capsys.readouterr().out
+    read = int(out.split("Rows read: ")[1].split()[0])
+    assert read > 0 and Feedback.objects.count() == read
+    call_command("import", str(SHARED / "limesurvey" / "colors.lsa"), "--source", "LimeSurvey")
+    assert f"Unchanged: {read}" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(not (SHARED / "qualtrics").exists(), reason="shared survey exports absent")
+def test_command_imports_real_qualtrics_exports(world, capsys):
+    files = sorted((SHARED / "qualtrics").rglob("*.csv"))[:3]
+    for number, path in enumerate(files):
+        try:
+            call_command("import", str(path), "--source", f"Qualtrics {number}", "--partial")
+        except CommandError:
+            continue
+    assert Feedback.objects.count() > 0
