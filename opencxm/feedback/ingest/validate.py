@@ -17,10 +17,11 @@ from opencxm.feedback.ingest.reading import Cell, Table
 from opencxm.feedback.ingest.values import DEFAULT_TIME_ZONE, TimeParser, ValueProblem, parse_score, time_zone_named
 
 MAX_ID_LENGTH = 120
+SINGLE_FIELDS = ("external_id", "time", "customer_ref", "touchpoint", "channel", "segment", "comment", "language")
 GENERATED_PREFIX = "auto-"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Record:
     """One valid row, ready to be written. References (customer, touchpoint, ...) are the file's texts;
     the writing step resolves them."""
@@ -71,6 +72,8 @@ class _RowReader:
         self.mapping = mapping
         self.times = times
         self.index = {column: position for position, column in enumerate(layout.columns)}
+        self.fields = {key: self.index.get(getattr(mapping, key) or "") for key in SINGLE_FIELDS}
+        self.score_positions = [(metric, column, self.index[column]) for metric, column in mapping.scores.items()]
         self.attributes = _attribute_columns(layout, mapping)
         self.seen: dict[int, int] = {}
 
@@ -82,32 +85,31 @@ class _RowReader:
         if problems:
             yield from problems
             return
-        mapping = self.mapping
         yield Record(
             row=number,
             external_id=external_id,
             responded_at=responded_at,
-            customer_ref=self._text(cells, mapping.customer_ref),
-            touchpoint_ref=self._text(cells, mapping.touchpoint) or mapping.fixed_touchpoint,
-            channel_ref=self._text(cells, mapping.channel),
-            segment_ref=self._text(cells, mapping.segment),
+            customer_ref=self._text(cells, "customer_ref"),
+            touchpoint_ref=self._text(cells, "touchpoint") or self.mapping.fixed_touchpoint,
+            channel_ref=self._text(cells, "channel"),
+            segment_ref=self._text(cells, "segment"),
             scores=scores,
-            comment=self._text(cells, mapping.comment),
-            language=self._text(cells, mapping.language),
+            comment=self._text(cells, "comment"),
+            language=self._text(cells, "language"),
             attributes=self._attributes(cells),
             generated_id=generated,
         )
 
-    def _cell(self, cells: list[Cell], column: str | None) -> Cell:
-        position = self.index.get(column) if column else None
+    def _cell(self, cells: list[Cell], key: str) -> Cell:
+        position = self.fields[key]
         return cells[position] if position is not None and position < len(cells) else ""
 
-    def _text(self, cells: list[Cell], column: str | None) -> str | None:
-        return cell_text(self._cell(cells, column)) or None
+    def _text(self, cells: list[Cell], key: str) -> str | None:
+        return cell_text(self._cell(cells, key)) or None
 
     def _external_id(self, number: int, cells: list[Cell], problems: list[RowError]) -> tuple[str, bool]:
         column = self.mapping.external_id
-        external_id = self._text(cells, column)
+        external_id = self._text(cells, "external_id")
         generated = external_id is None
         if generated:
             external_id = content_id(cells)
@@ -123,7 +125,7 @@ class _RowReader:
         return external_id, generated
 
     def _time(self, number: int, cells: list[Cell], problems: list[RowError]) -> datetime | None:
-        value = self._cell(cells, self.mapping.time)
+        value = self._cell(cells, "time")
         try:
             return self.times.parse(value)
         except ValueProblem as problem:
@@ -132,8 +134,8 @@ class _RowReader:
 
     def _scores(self, number: int, cells: list[Cell], problems: list[RowError]) -> dict[str, float]:
         scores = {}
-        for metric, column in self.mapping.scores.items():
-            value = self._cell(cells, column)
+        for metric, column, position in self.score_positions:
+            value = cells[position] if position < len(cells) else ""
             try:
                 score = parse_score(metric, value)
             except ValueProblem as problem:
@@ -169,6 +171,8 @@ def _error(number: int, column: str | None, value: Cell, code: str, expected: st
 
 def cell_text(cell: Cell | None) -> str:
     """A cell as stripped text: whole floats without ".0", times in ISO 8601."""
+    if type(cell) is str:
+        return cell.strip()
     if cell is None:
         return ""
     if isinstance(cell, float) and cell.is_integer():
