@@ -12,11 +12,13 @@ PACKAGE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = data_dir()
 
 SECRET_KEY = secret_key(DATA_DIR)
+OPENCXM_PSEUDONYM_KEY = env_str("OPENCXM_PSEUDONYM_KEY") or f"pseudonym:{SECRET_KEY}"
 DEBUG = env_bool("OPENCXM_DEBUG", False)
 ALLOWED_HOSTS = env_list("OPENCXM_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("OPENCXM_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
+    "opencxm.accounts",  # before django.contrib.auth so our registration templates win
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -28,7 +30,6 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks_db",
     "opencxm.core",
-    "opencxm.accounts",
     "opencxm.touchpoints",
     "opencxm.journeys",
     "opencxm.feedback",
