@@ -32,7 +32,8 @@ class TouchpointFilterForm(forms.Form):
             field.widget.attrs["class"] = css
 
     def filters(self) -> TouchpointFilters:
-        data = self.cleaned_data if self.is_valid() else {}
+        self.is_valid()  # an invalid parameter is dropped; the valid ones still filter
+        data = self.cleaned_data
         mot = {"yes": True, "no": False}.get(data.get("mot", ""))
         return TouchpointFilters(
             channel=data.get("channel", ""),

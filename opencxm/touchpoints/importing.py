@@ -277,21 +277,21 @@ def validate_rows(table: Table, columns: dict[str, int], refs: References):
     rows, problems, seen = [], [], {}
     for number, cells in table.rows:
         row, row_problems = _validate_row(number, cells, table.header, columns, refs)
-        problems.extend(row_problems)
-        if row is None:
-            continue
-        if row.code in seen:
-            problems.append(
+        code = _RowReader(number, cells, table.header, columns).value("code")
+        if code and code in seen:
+            row_problems.insert(
+                0,
                 ImportProblem(
                     _("duplicate touchpoint code “%(code)s” (already in row %(first)s)")
-                    % {"code": row.code, "first": seen[row.code]},
+                    % {"code": code, "first": seen[code]},
                     row=number,
                     column=table.header[columns["code"]],
-                )
+                ),
             )
-            continue
-        seen[row.code] = number
-        rows.append(row)
+        seen.setdefault(code, number)
+        problems.extend(row_problems)
+        if not row_problems:
+            rows.append(row)
     if not rows and not problems:
         problems.append(ImportProblem(_("The file contains no touchpoint rows below the header.")))
     return rows, problems
@@ -335,7 +335,7 @@ def _validate_row(number, cells, header, columns, refs: References):
         "contributors": _contributors(reader, refs),
     }
     if reader.problems:
-        return None, reader.problems
+        return None, list(reader.problems)
     present = frozenset(name for name in values if name in columns)
     values = {key: value for key, value in values.items() if key in present and value is not None}
     return TouchpointRow(

@@ -33,3 +33,16 @@ def test_filter_edit_and_see_on_detail(signed_in_page, world):
     expect(page.locator("li", has_text="Name: Hotline Störung → Hotline Störung (neu)")).to_have_count(1)
     screenshot(page, "touchpoints-detail")
     assert [e for e in page.csp_errors if "Content Security Policy" in e] == []
+
+
+def test_import_shows_every_problem(signed_in_page, world, tmp_path):
+    path = tmp_path / "touchpoints.csv"
+    path.write_bytes(
+        "Code;Name;Kanal;Abteilung\nTP-1;Rückruf;Hotline;Foo\nTP-1;Doppelt;Fax;vertrieb\n".encode("cp1252")
+    )
+    page = signed_in_page(world.users["cx_team"])
+    page.goto(f"{page.base_url}/touchpoints/import/")
+    page.set_input_files("#id_file", str(path))
+    page.click("button:has-text('Importieren')")
+    expect(page.locator(".import-problems li")).to_have_count(3)
+    screenshot(page, "touchpoints-import-errors")

@@ -41,6 +41,7 @@ def test_list_shows_registry_with_step_counts(cx, world):
         ({"q": "tp-oth"}, ["TP-OTHER"]),
         ({"channel": "hotline", "department": "kundenservice"}, ["TP-OWN"]),
         ({"channel": "does-not-exist"}, ["TP-OTHER", "TP-OWN", "TP-WEB"]),
+        ({"channel": "does-not-exist", "department": "vertrieb"}, ["TP-OTHER"]),
     ],
 )
 def test_list_filters(cx, world, query, expected):
