@@ -30,11 +30,12 @@ SELF_SERVICE_URL_NAMES = {"password_change", "password_change_done"}  # any sign
 def _load_cases():
     cases = []
     for app in APPS:
-        try:
-            module = importlib.import_module(f"opencxm.{app}.tests.permission_cases")
-        except ModuleNotFoundError:
-            continue
-        cases.extend(module.CASES)
+        for name in ("permission_cases", "target_permission_cases"):
+            try:
+                module = importlib.import_module(f"opencxm.{app}.tests.{name}")
+            except ModuleNotFoundError:
+                continue
+            cases.extend(module.CASES)
     return cases
 
 

@@ -50,7 +50,7 @@ class TargetForm(forms.ModelForm):
             "valid_until": _("Empty: open end."),
         }
 
-    def __init__(self, *args, access, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["metric"].choices = _metric_choices(self.instance.metric if self.instance.pk else None)
         self.fields["journey"].queryset = Journey.objects.select_related("segment").order_by("name")
@@ -62,13 +62,15 @@ class TargetForm(forms.ModelForm):
         for field in self.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)
-        if not access.can_edit_all:
-            self._limit_to_departments(access.ambassador_of)
 
-    def _limit_to_departments(self, department_ids) -> None:
-        """Ambassadors set goals for their own department and its touchpoints only."""
+    def limit_choices(self, access) -> None:
+        """Offer ambassadors only their own department and its touchpoints (the view enforces it on save)."""
+        if access.can_edit_all:
+            return
+        department_ids = access.ambassador_of
         self.fields["scope_type"].choices = [c for c in Target.Scope.choices if c[0] in AMBASSADOR_SCOPES]
-        self.fields["touchpoint"].queryset = Touchpoint.objects.filter(owner_department_id__in=department_ids)
+        own_touchpoints = Touchpoint.objects.filter(owner_department_id__in=department_ids)
+        self.fields["touchpoint"].queryset = own_touchpoints.order_by("code")
         self.fields["department"].queryset = Department.objects.filter(id__in=department_ids).order_by("name")
         self.fields["owner_department"].queryset = self.fields["department"].queryset
 

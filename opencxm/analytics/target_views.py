@@ -45,6 +45,7 @@ def _row(target: Target, estimate, access, today) -> dict:
 
 
 def _render_form(request, form, target=None):
+    form.limit_choices(access_for(request.user))
     if request.htmx and request.htmx.target == "scope-fields":
         return render(request, "analytics/targets/form.html#scope_fields", {"form": form})
     return render(request, "analytics/targets/form.html", {"form": form, "target": target})
@@ -70,8 +71,8 @@ def target_create(request):
     access = access_for(request.user)
     require(access.can_edit_some)
     if request.method == "GET":
-        return _render_form(request, TargetForm(access=access, initial=request.GET.dict()))
-    form = TargetForm(request.POST, access=access)
+        return _render_form(request, TargetForm(initial=request.GET.dict()))
+    form = TargetForm(request.POST)
     if not form.is_valid():
         return _render_form(request, form)
     require(_allowed(access, form))
@@ -90,9 +91,9 @@ def target_edit(request, public_id):
     target = targets.target_get(public_id)
     require(targets.can_edit_target(access, target))
     if request.method == "GET":
-        form = TargetForm(instance=target, access=access, initial=request.GET.dict())
+        form = TargetForm(instance=target, initial=request.GET.dict())
         return _render_form(request, form, target)
-    form = TargetForm(request.POST, instance=targets.target_get(public_id), access=access)
+    form = TargetForm(request.POST, instance=targets.target_get(public_id))
     if not form.is_valid():
         return _render_form(request, form, target)
     require(_allowed(access, form, target))
