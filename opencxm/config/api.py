@@ -20,6 +20,7 @@ api = NinjaAPI(
 def _mount_routers() -> None:
     from opencxm.accounts.api import router as accounts_router
     from opencxm.analytics.api import router as analytics_router
+    from opencxm.feedback.api import router as feedback_router
     from opencxm.journeys.api import router as journeys_router
     from opencxm.touchpoints.api import router as touchpoints_router
 
@@ -27,6 +28,7 @@ def _mount_routers() -> None:
     api.add_router("", touchpoints_router)
     api.add_router("", journeys_router)
     api.add_router("", analytics_router)
+    api.add_router("", feedback_router)
 
 
 _mount_routers()

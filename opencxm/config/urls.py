@@ -12,6 +12,7 @@ urlpatterns = [
     path("journeys/", include("opencxm.journeys.urls")),
     path("segments/", include("opencxm.journeys.segment_urls")),
     path("cockpit/", include("opencxm.analytics.urls")),
+    path("feedback/", include("opencxm.feedback.urls")),
     path("goals/", include("opencxm.analytics.target_urls")),
     path("api/v1/", api.urls),
     path("healthz", core_views.healthz, name="healthz"),

@@ -23,6 +23,18 @@ def data_source_get(public_id) -> DataSource:
                              public_id=public_id)  # fmt: skip
 
 
+def data_source_get_or_404(public_id: str | None) -> DataSource:
+    """The source with this public id (as text from a form); 404 for a missing or malformed id."""
+    import uuid
+
+    from django.http import Http404
+
+    try:
+        return data_source_get(uuid.UUID(str(public_id)))
+    except ValueError:
+        raise Http404 from None
+
+
 def data_source_history(source: DataSource):
     return audit_history(source)[:20]
 

@@ -106,9 +106,10 @@ def import_upload(request):
         max_bytes=importing.import_max_bytes(),
         initial={"source": request.GET.get("source")},
     )
+    if request.method == "POST":
+        require(_can_import(access, selectors.data_source_get_or_404(request.POST.get("source"))))
     if request.method == "POST" and form.is_valid():
         source = form.cleaned_data["source"]
-        require(_can_import(access, source))
         upload_id = importing.upload_store(form.cleaned_data["file"], source=source, user=request.user)
         return redirect("feedback:import_preview", upload_id=upload_id)
     context = {"form": form, "max_bytes": importing.import_max_bytes(), "has_sources": sources.exists()}
@@ -116,7 +117,7 @@ def import_upload(request):
 
 
 def _upload(request, upload_id):
-    note = importing.upload_load(upload_id, request.user)
+    note = importing.upload_load(upload_id)
     if note is None:
         raise Http404
     source = selectors.data_source_get(note["source"])
