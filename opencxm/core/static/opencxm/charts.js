@@ -14,21 +14,37 @@
   var PALETTE = ["#206bc4", "#2fb344", "#f76707", "#ae3ec9", "#0ca678", "#d63939", "#f59f00", "#4263eb"];
   var EMOTION_COLORS = { "-2": "#d63939", "-1": "#f76707", "0": "#868e96", "1": "#74b816", "2": "#2fb344" };
   var builders = {};
+  // htmx (allowScriptTags: false) drops every <script> of a swapped fragment, json_script data included.
+  // So the specs of an incoming fragment are read from the response text before the swap and kept here.
+  var fragmentSpecs = {};
 
   function register(type, builder) {
     builders[type] = builder;
   }
 
   function readSpec(element) {
-    var source = document.getElementById(element.getAttribute("data-chart"));
-    if (!source) {
+    var id = element.getAttribute("data-chart");
+    var source = document.getElementById(id);
+    var text = source ? source.textContent : fragmentSpecs[id];
+    if (!text) {
       return null;
     }
     try {
-      return JSON.parse(source.textContent);
+      return JSON.parse(text);
     } catch (error) {
       return null;
     }
+  }
+
+  function rememberSpecs(html) {
+    if (typeof html !== "string" || html.indexOf("application/json") === -1) {
+      return;
+    }
+    // DOMParser builds an inert document: nothing in it runs.
+    var parsed = new DOMParser().parseFromString(html, "text/html");
+    parsed.querySelectorAll('script[type="application/json"][id]').forEach(function (node) {
+      fragmentSpecs[node.id] = node.textContent;
+    });
   }
 
   function draw(element) {
@@ -107,7 +123,15 @@
           return stage + spec.labels[point.dataIndex] + ": " + (names[String(point.value)] || point.value);
         },
       },
-      xAxis: { type: "category", data: spec.labels, show: false, boundaryGap: true },
+      // The category axis is drawn only as the neutral line (emotion 0); the map's columns label the steps.
+      xAxis: {
+        type: "category",
+        data: spec.labels,
+        boundaryGap: true,
+        axisLine: { onZero: true, lineStyle: { color: "#adb5bd" } },
+        axisTick: { show: false },
+        axisLabel: { show: false },
+      },
       yAxis: {
         type: "value",
         min: -2,
@@ -127,13 +151,6 @@
           symbolSize: 16,
           lineStyle: { width: 3, color: "#206bc4" },
           itemStyle: { borderColor: "#fff", borderWidth: 2 },
-          markLine: {
-            silent: true,
-            symbol: "none",
-            label: { show: false },
-            lineStyle: { color: "#adb5bd", type: "solid" },
-            data: [{ yAxis: 0 }],
-          },
         },
       ],
     };
@@ -274,7 +291,10 @@
     drawAll(document);
   });
   document.addEventListener("htmx:beforeSwap", function (event) {
-    disposeWithin(event.detail.target);
+    if (event.detail.shouldSwap) {
+      rememberSpecs(event.detail.serverResponse);
+      disposeWithin(event.detail.target);
+    }
   });
   document.addEventListener("htmx:afterSwap", function () {
     drawAll(document);
