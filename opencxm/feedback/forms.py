@@ -49,7 +49,10 @@ class DataSourceForm(forms.ModelForm):
 
 class UploadForm(forms.Form):
     source = forms.ModelChoiceField(
-        label=_("Data source"), queryset=DataSource.objects.none(), widget=_select(), empty_label=None,
+        label=_("Data source"),
+        queryset=DataSource.objects.none(),
+        widget=_select(),
+        empty_label=None,
         to_field_name="public_id",
     )
     file = forms.FileField(

@@ -81,7 +81,10 @@ def _jobs_state(w):
 
 
 def _customers_state(w):
-    return (sorted(Customer.objects.values_list("pseudonym", flat=True)), sorted(Feedback.objects.values_list("comment")))
+    return (
+        sorted(Customer.objects.values_list("pseudonym", flat=True)),
+        sorted(Feedback.objects.values_list("comment")),
+    )
 
 
 def _feedback_state(w):
@@ -125,29 +128,62 @@ CASES = [
     Case("feedback:import", lambda w: "/feedback/import/", SOME_EDITORS),
     Case("feedback:import", lambda w: "/feedback/import/", OWN_DEPARTMENT, "POST", _upload_form, _uploads_state),
     Case("feedback:import_preview", lambda w: f"/feedback/import/{_upload(w)}/", OWN_DEPARTMENT),
-    Case("feedback:import_preview", lambda w: f"/feedback/import/{_upload(w)}/", OWN_DEPARTMENT, "POST", _start_form,
-         _jobs_state),  # fmt: skip
+    Case(
+        "feedback:import_preview",
+        lambda w: f"/feedback/import/{_upload(w)}/",
+        OWN_DEPARTMENT,
+        "POST",
+        _start_form,
+        _jobs_state,
+    ),  # fmt: skip
     Case("feedback:jobs", lambda w: "/feedback/imports/", ALL),
     Case("feedback:job", lambda w: f"/feedback/imports/{_job(w).public_id}/", ALL),
     Case("feedback:job", lambda w: f"/feedback/imports/{_job(w).public_id}/", ALL, htmx=True),
-    Case("feedback:job_rerun", lambda w: f"/feedback/imports/{_job(w).public_id}/rerun/", OWN_DEPARTMENT, "POST",
-         state=_jobs_state),  # fmt: skip
+    Case(
+        "feedback:job_rerun",
+        lambda w: f"/feedback/imports/{_job(w).public_id}/rerun/",
+        OWN_DEPARTMENT,
+        "POST",
+        state=_jobs_state,
+    ),  # fmt: skip
     Case("feedback:customer", lambda w: f"/feedback/customers/{_customer(w).public_id}/", ALL),
     Case("feedback:customer_erase", lambda w: f"/feedback/customers/{_customer(w).public_id}/erase/", ORG_MANAGERS),
-    Case("feedback:customer_erase", lambda w: f"/feedback/customers/{_customer(w).public_id}/erase/", ORG_MANAGERS,
-         "POST", state=_customers_state),  # fmt: skip
+    Case(
+        "feedback:customer_erase",
+        lambda w: f"/feedback/customers/{_customer(w).public_id}/erase/",
+        ORG_MANAGERS,
+        "POST",
+        state=_customers_state,
+    ),  # fmt: skip
     # API
     Case("POST /api/v1/feedback", lambda w: "/api/v1/feedback", OWN_DEPARTMENT, "POST", _api_feedback, _feedback_state),
     Case("GET /api/v1/feedback", lambda w: "/api/v1/feedback", ALL),
     Case("GET /api/v1/feedback/{public_id}", lambda w: f"/api/v1/feedback/{_feedback(w).public_id}", ALL),
-    Case("POST /api/v1/measurements", lambda w: "/api/v1/measurements", OWN_DEPARTMENT, "POST", _api_measurements,
-         _measurements_state),  # fmt: skip
+    Case(
+        "POST /api/v1/measurements",
+        lambda w: "/api/v1/measurements",
+        OWN_DEPARTMENT,
+        "POST",
+        _api_measurements,
+        _measurements_state,
+    ),  # fmt: skip
     Case("GET /api/v1/sources", lambda w: "/api/v1/sources", ALL),
     Case("POST /api/v1/sources", lambda w: "/api/v1/sources", EDITORS, "POST", _api_source, _sources_state),
     Case("GET /api/v1/sources/{public_id}", lambda w: f"/api/v1/sources/{_source(w).public_id}", ALL),
-    Case("PUT /api/v1/sources/{public_id}", lambda w: f"/api/v1/sources/{_source(w).public_id}", EDITORS, "PUT",
-         lambda w: _api_source(w, "Umbenannt"), _sources_state),  # fmt: skip
-    Case("DELETE /api/v1/sources/{public_id}", lambda w: f"/api/v1/sources/{_source(w).public_id}", EDITORS, "DELETE",
-         state=_sources_state),  # fmt: skip
+    Case(
+        "PUT /api/v1/sources/{public_id}",
+        lambda w: f"/api/v1/sources/{_source(w).public_id}",
+        EDITORS,
+        "PUT",
+        lambda w: _api_source(w, "Umbenannt"),
+        _sources_state,
+    ),  # fmt: skip
+    Case(
+        "DELETE /api/v1/sources/{public_id}",
+        lambda w: f"/api/v1/sources/{_source(w).public_id}",
+        EDITORS,
+        "DELETE",
+        state=_sources_state,
+    ),  # fmt: skip
     Case("GET /api/v1/imports/{public_id}", lambda w: f"/api/v1/imports/{_job(w).public_id}", ALL),
 ]
