@@ -13,7 +13,7 @@ from opencxm.journeys.models import CustomerNeed, Journey, JourneyStep, Segment,
 from opencxm.touchpoints.choices import TouchpointStatus
 from opencxm.touchpoints.models import Touchpoint
 
-EMOJI = {-2: "😠", -1: "🙁", 0: "😐", 1: "🙂", 2: "😄"}
+EMOJI = {-2: "😠", -1: "😟", 0: "😐", 1: "😊", 2: "😄"}  # U+1F600 block: also in DejaVu Sans
 
 
 @dataclass(frozen=True)

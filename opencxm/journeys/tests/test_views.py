@@ -195,7 +195,7 @@ def test_compare_view_shows_both_maps_and_the_differences(world, editor):
     assert 'data-chart="emotion-current"' in html and 'data-chart="emotion-target"' in html
     assert "Nur im Soll" in html and "Empfehlung" in html
     assert "Ø Emotion" in html
-    assert "+2.00" in html  # Service: Ist 0, Soll 2
+    assert '<td class="text-end delta-up">+2,00</td>' in html  # Service: Ist 0, Soll 2
 
 
 def test_compare_refuses_journeys_of_different_segments_or_wrong_kinds(world, editor):
