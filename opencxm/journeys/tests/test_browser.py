@@ -64,10 +64,12 @@ def test_journey_map_in_the_browser(signed_in_page):
     page.wait_for_selector(".jm-chart canvas")
     assert page.locator(".jm-chart canvas").count() == 1
     assert page.locator(".jm-lane-departments .handover-badge").all_inner_texts() == ["Übergabe Vertrieb → Technik"]
+    page.wait_for_timeout(600)  # let the chart animation finish before the screenshot
     screenshot(page, "journeys-map")
 
     page.locator("th.jm-stage").filter(has_text="Information").get_by_role("link", name="Schritt hinzufügen").click()
     page.wait_for_selector(".jm-panel form")
+    screenshot(page, "journeys-step-form")
     page.select_option(
         "#id_touchpoint", label=page.locator("#id_touchpoint option", has_text="Technikertermin").inner_text()
     )
@@ -81,11 +83,13 @@ def test_journey_map_in_the_browser(signed_in_page):
     assert page.locator(".jm-panel").count() == 0
     page.wait_for_selector(".jm-chart canvas")
     assert page.locator(".jm-lane-departments .handover-badge").count() == 3
+    page.wait_for_timeout(600)
     screenshot(page, "journeys-map-after-add")
 
     page.goto(f"{page.base_url}/journeys/compare/?current={journey.public_id}&target={target.public_id}")
     page.wait_for_selector('[data-chart="emotion-target"] canvas')
     assert page.locator(".compare-grid canvas").count() == 2
+    page.wait_for_timeout(600)
     screenshot(page, "journeys-compare")
 
     page.goto(f"{page.base_url}/segments/")
