@@ -25,6 +25,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from opencxm.core.audit import audit_record
 from opencxm.feedback import services
@@ -85,7 +86,8 @@ def import_max_bytes() -> int:
 
 def ingest_message(error: IngestError) -> str:
     """The translated message of a file-level error."""
-    return _(error.template) % error.params
+    params = {key: _(value) if key == "kind" else value for key, value in error.params.items()}
+    return _(error.template) % params
 
 
 def import_prepare(path, filename: str, *, source: DataSource | None, mapping: dict | None, max_bytes: int) -> Plan:
@@ -335,3 +337,51 @@ def preview_plan(path, filename: str, *, source: DataSource, max_bytes: int) -> 
     table = open_table(path, filename, max_bytes=max_bytes)
     layout = detect_layout(table, expected=source.layout or None)
     return Plan(table, layout, layout.mapping)
+
+
+# The ingest package is plain Python without Django; its English messages are listed here so that they are
+# extracted into this app's catalogue and shown translated (see `ingest_message` and `row_error_dict`).
+INGEST_MESSAGES = (
+    gettext_noop(
+        "The layout of the file was not recognised. Known layouts: Qualtrics, SurveyMonkey, Typeform, "
+        "Google Forms and LimeSurvey exports."
+    ),
+    gettext_noop("The file looks like a %(found)s export, but this data source expects %(expected)s."),
+    gettext_noop("The file has a header but no data rows."),
+    gettext_noop("This is a %(tool)s survey definition, not survey responses. Please export the responses instead."),
+    gettext_noop("The mapping names the column '%(column)s', which the file does not have."),
+    gettext_noop("The mapping does not say which column holds the response time."),
+    gettext_noop("The mapping must be a JSON object."),
+    gettext_noop("Unknown key in the mapping: %(key)s."),
+    gettext_noop("The mapping value for '%(key)s' must be a column name or null."),
+    gettext_noop("The mapping value for '%(key)s' must be a JSON object."),
+    gettext_noop("'%(metric)s' is not a valid metric key (lower-case letters, digits and _)."),
+    gettext_noop("The mapping value for '%(key)s' must be a list of column names."),
+    gettext_noop("The file is empty."),
+    gettext_noop("The file is too large (%(size)s bytes; the limit is %(limit)s bytes)."),
+    gettext_noop("Old Excel files (.xls) are not supported. Please save the file as XLSX or CSV."),
+    gettext_noop("The file is not a table (CSV or XLSX); it looks like %(kind)s."),
+    gettext_noop("Row %(row)s is not valid CSV: %(detail)s."),
+    gettext_noop("The file could not be read: %(detail)s."),
+    gettext_noop("binary data"),
+    gettext_noop("an XML or HTML document"),
+    gettext_noop("a JSON document"),
+    gettext_noop("a damaged ZIP archive"),
+    gettext_noop("a ZIP archive without a spreadsheet"),
+    gettext_noop("a damaged spreadsheet"),
+    gettext_noop("an id of at most %(max)s characters"),
+    gettext_noop("a new id; row %(first)s has the same id"),
+    gettext_noop("'%(zone)s' is not a known time zone."),
+    gettext_noop("a number"),
+    gettext_noop("a whole number from %(low)s to %(high)s"),
+    gettext_noop("a date and time; the response time is required"),
+    gettext_noop("a date and time (%(examples)s)"),
+    gettext_noop("a PNG image"),
+    gettext_noop("a JPEG image"),
+    gettext_noop("a GIF image"),
+    gettext_noop("a PDF document"),
+    gettext_noop("a gzip-compressed file"),
+    gettext_noop("a bzip2-compressed file"),
+    gettext_noop("a 7-Zip archive"),
+    gettext_noop("a RAR archive"),
+)
