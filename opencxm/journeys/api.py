@@ -5,7 +5,7 @@ from uuid import UUID
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
-from ninja import Router
+from ninja import Router, Status
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -67,7 +67,7 @@ def list_segments(request):
 def create_segment(request, payload: SegmentIn):
     _editor(request)
     segment = services.segment_create(actor=request.auth, **_segment_fields(payload))
-    return 201, _segment(segment.public_id)
+    return Status(201, _segment(segment.public_id))
 
 
 @router.get("/segments/{public_id}", response=SegmentOut)
@@ -91,7 +91,7 @@ def delete_segment(request, public_id: UUID):
         services.segment_delete(actor=request.auth, segment=_segment(public_id))
     except ValidationError as error:
         raise HttpError(409, error.messages[0]) from error
-    return 204, None
+    return Status(204, None)
 
 
 # Journeys -----------------------------------------------------------------------------------------
@@ -148,7 +148,7 @@ def list_journeys(request, segment: str | None = None, kind: JourneyKind | None 
 def create_journey(request, payload: JourneyIn):
     _editor(request)
     journey = services.journey_create(actor=request.auth, **_journey_fields(payload))
-    return 201, _journey_detail(journey)
+    return Status(201, _journey_detail(journey))
 
 
 @router.get("/journeys/{public_id}", response=JourneyDetailOut)
@@ -170,7 +170,7 @@ def update_journey(request, public_id: UUID, payload: JourneyIn):
 def delete_journey(request, public_id: UUID):
     _editor(request)
     services.journey_delete(actor=request.auth, journey=selectors.journey_get(public_id))
-    return 204, None
+    return Status(204, None)
 
 
 # Stages -------------------------------------------------------------------------------------------
@@ -181,7 +181,7 @@ def create_stage(request, public_id: UUID, payload: StageIn):
     _editor(request)
     journey = selectors.journey_get(public_id)
     stage = services.stage_create(actor=request.auth, journey=journey, **payload.dict())
-    return 201, stage
+    return Status(201, stage)
 
 
 @router.put("/stages/{public_id}", response=StageOut)
@@ -198,7 +198,7 @@ def update_stage(request, public_id: UUID, payload: StageIn):
 def delete_stage(request, public_id: UUID):
     _editor(request)
     services.stage_delete(actor=request.auth, stage=selectors.stage_get(public_id))
-    return 204, None
+    return Status(204, None)
 
 
 # Steps --------------------------------------------------------------------------------------------
@@ -222,7 +222,7 @@ def create_step(request, public_id: UUID, payload: StepIn):
     step = services.step_create(
         actor=request.auth, stage=stage, **{**payload.dict(exclude={"touchpoint"}), "touchpoint": touchpoint}
     )
-    return 201, selectors.step_get(step.public_id)
+    return Status(201, selectors.step_get(step.public_id))
 
 
 @router.put("/steps/{public_id}", response=StepOut)
@@ -243,4 +243,4 @@ def delete_step(request, public_id: UUID):
     step = selectors.step_get(public_id)
     _require(access_for(request.auth).can_edit_department(step.touchpoint.owner_department_id))
     services.step_delete(actor=request.auth, step=step)
-    return 204, None
+    return Status(204, None)
