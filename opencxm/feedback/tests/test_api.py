@@ -10,6 +10,11 @@ from opencxm.core.api_auth import token_digest
 from opencxm.feedback.models import Customer, DataSource, Feedback, Measurement
 
 
+@pytest.fixture(autouse=True)
+def english(settings):
+    settings.LANGUAGE_CODE = "en"
+
+
 @pytest.fixture
 def source(world):
     return DataSource.objects.create(name="Umfrage", owner_department=world.own)
