@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from opencxm.core.models import PublicModel
 
@@ -79,7 +80,9 @@ class Target(PublicModel):
         OPERATIONAL = "operational", _("Operational (process figures)")
 
     metric = models.CharField(_("metric"), max_length=60)
-    scope_type = models.CharField(_("scope"), max_length=12, choices=Scope.choices, default=Scope.COMPANY)
+    scope_type = models.CharField(
+        pgettext_lazy("goal", "scope"), max_length=12, choices=Scope.choices, default=Scope.COMPANY
+    )
     journey = models.ForeignKey(
         "journeys.Journey", null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("journey")
     )

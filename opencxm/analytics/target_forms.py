@@ -59,6 +59,9 @@ class TargetForm(forms.ModelForm):
         self.fields["department"].queryset = Department.objects.order_by("name")
         self.fields["owner_department"].queryset = Department.objects.order_by("name")
         self.fields["owner_department"].required = False
+        self.fields["owner_department"].empty_label = _("Owner of the touchpoint or department")
+        for name in ("journey", "stage", "touchpoint", "department"):
+            self.fields[name].empty_label = _("Choose …")
         for field in self.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)
