@@ -92,6 +92,9 @@ def test_journey_map_in_the_browser(signed_in_page):
     page.wait_for_timeout(600)
     screenshot(page, "journeys-compare")
 
+    page.goto(f"{page.base_url}/journeys/")
+    assert page.get_by_role("link", name="Ist/Soll vergleichen").count() == 2
+    screenshot(page, "journeys-list")
     page.goto(f"{page.base_url}/segments/")
     screenshot(page, "journeys-segments")
     assert [error for error in page.csp_errors if "Content Security Policy" in error or "Refused" in error] == []
