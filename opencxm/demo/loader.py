@@ -10,6 +10,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import models, transaction
 
@@ -28,8 +29,13 @@ RETIRED_AT = datetime(2024, 6, 30, 16, 0, tzinfo=UTC)
 AUDITED_TOUCHPOINT_FIELDS = ["code", "name", "channel", "owner_department", "status", "moment_of_truth"]
 
 
-def load_demo(*, log=print) -> list[str]:
-    """Create or update Musterfrau AG; return summary lines (what exists, what this run changed)."""
+def load_demo(*, log=print, feedback_scale: float | None = None) -> list[str]:
+    """Create or update Musterfrau AG; return summary lines (what exists, what this run changed).
+
+    Afterwards the year of demo feedback and operational figures is loaded (`demo.feedback`, its own
+    transactions, skipped when already there) at `feedback_scale` (default: the setting
+    `OPENCXM_DEMO_FEEDBACK_SCALE`, else 1 = 52,000 responses; 0 loads none).
+    """
     log("Loading the demo company Musterfrau AG …")
     tally = Counter()
     with transaction.atomic():
@@ -39,7 +45,18 @@ def load_demo(*, log=print) -> list[str]:
         segments = _load_segments(tally, channels)
         _load_journeys(tally, segments, touchpoints)
         _load_users(tally, departments)
-    return _summary(tally)
+    summary = _summary(tally)
+    _load_feedback(feedback_scale, log)
+    return summary
+
+
+def _load_feedback(scale: float | None, log) -> None:
+    if scale is None:
+        scale = getattr(settings, "OPENCXM_DEMO_FEEDBACK_SCALE", 1.0)
+    if scale > 0:
+        from opencxm.demo.feedback import load_feedback
+
+        load_feedback(scale=scale, log=log)
 
 
 # -- writing helpers ---------------------------------------------------------------------------------------
