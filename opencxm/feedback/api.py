@@ -149,7 +149,7 @@ def post_feedback(request):
     except services.RecordsRejected as rejected:
         detail = [{"index": e.index, "field": e.field, "message": e.message} for e in rejected.errors]
         return Status(422, {"detail": detail})
-    return counts.__dict__
+    return counts.as_dict()
 
 
 class FeedbackQuery(Schema):
@@ -191,7 +191,7 @@ def post_measurements(request):
         record.model_dump() | {"source": sources[record.source], "touchpoint": touchpoints[record.touchpoint]}
         for record in records
     ]
-    return services.measurements_upsert(actor=request.auth, rows=rows).__dict__
+    return services.measurements_upsert(actor=request.auth, rows=rows).as_dict()
 
 
 def _touchpoints(records: list) -> dict[str, Touchpoint]:

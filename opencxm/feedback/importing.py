@@ -9,10 +9,13 @@ Atomicity policy:
    "partial" (the user chose "import valid rows, report rejected ones") the valid rows are written and the
    rejected ones reported.
 3. Write pass: the file is streamed again and the valid rows are written in batches of BATCH_SIZE, each
-   batch in its own transaction (insert/update by (source, external id), rollups refreshed). The job's
-   counts are saved after every batch so the page can show progress. A run that dies halfway leaves whole
-   batches only; running it again (the same job or the same file) ends with exactly the expected rows,
-   because the upsert is idempotent (written rows come back as "unchanged").
+   batch in its own transaction (insert/update by (source, external id)). The job's counts are saved after
+   every batch so the page can show progress. At the end the rollups of every local day the file touched
+   (old and new days of changed rows, and the days of unchanged rows) are refreshed once: refreshing per
+   batch would re-aggregate the same days again and again. A run that dies halfway leaves whole batches
+   only (their rollups stale until the rerun); running it again (the same job or the same file) ends with
+   exactly the expected rows and correct rollups, because the upsert is idempotent (written rows come back
+   as "unchanged") and the rerun refreshes the days of all rows.
 A dry run does the check pass and computes the counts inside transactions that are rolled back.
 Memory stays bounded: rows are streamed and only one batch is held at a time.
 """
@@ -27,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from opencxm.analytics.rollups import local_day, rollup_refresh
 from opencxm.core.audit import audit_record
 from opencxm.feedback import services
 from opencxm.feedback.choices import JobStatus
@@ -150,6 +154,7 @@ class ImportRun:
         self.progress = progress or (lambda job: None)
         self.batch_size = batch_size or BATCH_SIZE
         self.references = None
+        self.days = set()  # local days of every written row (old and new): their rollups are refreshed at the end
 
     def execute(self, plan: Plan) -> ImportJob:
         self._start()
@@ -160,6 +165,8 @@ class ImportRun:
             message = _("%(count)s rows were rejected; nothing was imported.") % {"count": job.rejected}
             return self._finish(JobStatus.FAILED, message)
         self._write(plan)
+        if self.days and not job.dry_run:
+            rollup_refresh(source_id=job.source.pk, days=self.days)
         if job.dry_run:
             return self._finish(JobStatus.DONE, _("Dry run: the file was checked, nothing was written."))
         if job.pk and job.source.pk:
@@ -239,8 +246,13 @@ class ImportRun:
             counts = self._dry_counts(batch)
         else:
             counts = services.feedback_upsert_batch(
-                source=job.source, records=batch, job=job if job.pk else None, references=self.references
+                source=job.source,
+                records=batch,
+                job=job if job.pk else None,
+                references=self.references,
+                refresh_rollups=False,
             )
+            self.days |= counts.days | {local_day(record["responded_at"]) for record in batch}
         job.imported += counts.imported
         job.updated += counts.updated
         job.unchanged += counts.unchanged
@@ -253,7 +265,7 @@ class ImportRun:
         try:
             with transaction.atomic():
                 counts = services.feedback_upsert_batch(
-                    source=self.job.source, records=batch, references=self.references
+                    source=self.job.source, records=batch, references=self.references, refresh_rollups=False
                 )
                 raise Rollback
         except Rollback:

@@ -2,7 +2,7 @@
 import jobs and customer erasure. Every write is atomic and audited; feedback writes refresh the rollups
 of the (source, local day) slices they touched in the same transaction."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import transaction
@@ -33,6 +33,10 @@ class Counts:
     imported: int = 0
     updated: int = 0
     unchanged: int = 0
+    days: set = field(default_factory=set, compare=False, repr=False)  # local days whose rollups changed
+
+    def as_dict(self) -> dict:
+        return {"imported": self.imported, "updated": self.updated, "unchanged": self.unchanged}
 
     def add(self, other: "Counts") -> None:
         self.imported += other.imported
@@ -171,14 +175,21 @@ def record_resolve(source: DataSource, record: dict, references: References) -> 
 
 
 def feedback_upsert_batch(
-    *, source: DataSource, records: list[dict], job: ImportJob | None = None, references: References | None = None
+    *,
+    source: DataSource,
+    records: list[dict],
+    job: ImportJob | None = None,
+    references: References | None = None,
+    refresh_rollups: bool = True,
 ) -> Counts:
     """Store a batch of feedback records of one source, idempotent by (source, external id).
 
     New external ids are inserted, changed records updated, identical ones not written. Raises
     RecordsRejected (writing nothing) when a reference is unknown. Batches of one source are serialised by a
     lock on the source row; the insert also uses the unique constraint (ON CONFLICT UPDATE) as a backstop.
-    The rollups of every (source, local day) touched, old and new days, are refreshed in the same transaction.
+    The rollups of every (source, local day) touched, old and new days, are refreshed in the same transaction;
+    an import passes `refresh_rollups=False` and refreshes the days of the whole file once at its end
+    (`Counts.days` tells which days changed).
     """
     references = references or References()
     resolved, errors = _resolve_all(source, records, references)
@@ -192,8 +203,9 @@ def feedback_upsert_batch(
             fields["customer_id"] = customers[pseudonymise(ref)].id if _present(ref) else None
         counts, days = _write(source, _deduplicated(resolved), job)
         _store_contacts(records, customers)
-        if days:
+        if days and refresh_rollups:
             rollup_refresh(source_id=source.pk, days=days)
+    counts.days = days
     return counts
 
 
@@ -309,7 +321,7 @@ def feedback_store(*, actor, items: list[tuple[DataSource, dict]]) -> Counts:
     with transaction.atomic():
         for _pk, (source, records) in sorted(groups.items()):
             counts = feedback_upsert_batch(source=source, records=records, references=references)
-            audit_record(actor=actor, action="import", instance=source, changes={"api": counts.__dict__})
+            audit_record(actor=actor, action="import", instance=source, changes={"api": counts.as_dict()})
             total.add(counts)
     return total
 
@@ -341,7 +353,7 @@ def measurements_upsert(*, actor, rows: list[dict]) -> Counts:
             update_fields=["value", "count"],
         )
         for source in {r["source"] for r in rows}:
-            audit_record(actor=actor, action="import", instance=source, changes={"measurements": counts.__dict__})
+            audit_record(actor=actor, action="import", instance=source, changes={"measurements": counts.as_dict()})
     return counts
 
 
