@@ -30,7 +30,7 @@ MOVERS_MIN_N = 30
 MOVERS_ROWS = 10
 AMBER_BAND = 0.05  # a miss within 5 % of the metric's scale span is amber, beyond it red
 OK, WARNING, BREACH, NO_DATA = "ok", "warning", "breach", "no_data"
-STATUS_LABELS = {OK: _("on target"), WARNING: _("close to target"), BREACH: _("below target"), NO_DATA: _("no data")}
+STATUS_LABELS = {OK: _("on target"), WARNING: _("close to target"), BREACH: _("off target"), NO_DATA: _("no data")}
 
 
 # Scope, links and number display ----------------------------------------------------------------------------
@@ -65,7 +65,8 @@ def display(definition: Metric, value: float | None, *, unit: bool = True) -> st
     """A figure in the metric's decimals, localised (decimal comma in German), with its unit."""
     if value is None:
         return "–"
-    text = number_format(value, decimal_pos=definition.decimals, use_l10n=True)
+    # number_format cuts off digits: round first (+ 0.0 turns -0.0 into 0.0)
+    text = number_format(round(value, definition.decimals) + 0.0, decimal_pos=definition.decimals, use_l10n=True)
     return f"{text} {definition.unit}".strip() if unit else text
 
 
@@ -221,12 +222,15 @@ def trend_chart(scope: Scope, period: Period, metric_key: str, grain: str) -> di
         "labels": [bucket_label(row.key["time"], grain) for row in rows],
         "series": [{"name": str(definition.label), "values": [rounded(row.estimate.value) for row in rows]}],
         "band": {
-            "name": str(_("95 % interval")),
+            "name": str(_("Confidence interval")),
             "low": [rounded(row.estimate.low) for row in rows],
             "high": [rounded(row.estimate.high) for row in rows],
         }
         if has_band
         else None,
+        "clampMin": definition.scale[0] if definition.scale else None,
+        "clampMax": definition.scale[1] if definition.scale else None,
+        "decimals": definition.decimals,
         "target": float(target.target_value) if target is not None else None,
         "targetLabel": str(_("Target")),
         "counts": [row.estimate.n for row in rows],

@@ -46,7 +46,7 @@ def kpi_table(cockpit) -> Table:
             _number(tile.current.high),
             _number(tile.previous.value),
             _number(tile.delta),
-            tile.target_value,
+            _number(tile.target_value),
             str(tile.status_label) if tile.target_value is not None else "",
             period.start.isoformat(),
             period.end.isoformat(),
@@ -83,7 +83,7 @@ def journeys_table(cockpit) -> Table:
               _("Actual"), _("n"), _("Target"), _("Status")]  # fmt: skip
     rows = [
         [journey.journey.name, stage.stage.name, figure.step.position, figure.step.touchpoint.code,
-         figure.step.touchpoint.name, _number(figure.estimate.value), figure.estimate.n, figure.target_value,
+         figure.step.touchpoint.name, _number(figure.estimate.value), figure.estimate.n, _number(figure.target_value),
          str(figure.status_label)]
         for journey in cockpit.journeys
         for stage in journey.stages

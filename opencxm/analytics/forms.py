@@ -36,7 +36,7 @@ class CockpitForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in ("period", "metric", "grain", "journey_metric"):
+        for name in ("period", "metric", "journey_metric"):
             self.fields[name].widget.attrs.update(SELECT)
 
     def clean(self):

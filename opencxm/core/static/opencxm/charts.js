@@ -160,12 +160,27 @@
   // optional "min", "max", "stack"}. Trend extras (all optional): "band": {"name", "low": [...], "high": [...]}
   // draws a shaded confidence band, "target" (+ "targetLabel") a dashed target line, "links": [url per label]
   // makes a click on a point or bar open that URL, "counts" (+ "countLabel") adds n to the tooltip.
+  function localNumber(value, decimals) {
+    var digits = decimals || 0;
+    return Number(value).toLocaleString(document.documentElement.lang || undefined, {
+      minimumFractionDigits: digits,
+      maximumFractionDigits: digits,
+    });
+  }
+
   function bandSeries(band) {
     var width = band.high.map(function (high, index) {
       var low = band.low[index];
       return high === null || low === null ? null : Math.round((high - low) * 1000) / 1000;
     });
-    var common = { type: "line", stack: "band", stackStrategy: "all", symbol: "none", silent: true, lineStyle: { opacity: 0 } };
+    var common = {
+      type: "line",
+      stack: "band",
+      stackStrategy: "all",
+      symbol: "none",
+      silent: true,
+      lineStyle: { opacity: 0 },
+    };
     return [
       Object.assign({ name: "band-base", data: band.low, tooltip: { show: false } }, common),
       Object.assign(
@@ -181,11 +196,15 @@
       var lines = [spec.labels[index]];
       points.forEach(function (point) {
         if (point.seriesName !== "band-base" && (!spec.band || point.seriesName !== spec.band.name)) {
-          lines.push(point.marker + point.seriesName + ": " + (point.value === null ? "–" : point.value));
+          // no point.marker: it is HTML with an inline style, which the CSP blocks
+          lines.push(point.seriesName + ": " + (point.value === null ? "–" : localNumber(point.value, spec.decimals)));
         }
       });
       if (spec.band && spec.band.low[index] !== null) {
-        lines.push(spec.band.name + ": " + spec.band.low[index] + " – " + spec.band.high[index]);
+        lines.push(
+          spec.band.name + ": " + localNumber(spec.band.low[index], spec.decimals) + " – " +
+            localNumber(spec.band.high[index], spec.decimals)
+        );
       }
       if (spec.counts) {
         lines.push((spec.countLabel || "n") + " = " + spec.counts[index]);
@@ -221,7 +240,17 @@
         tooltip: spec.band || spec.counts ? { trigger: "axis", formatter: seriesTooltip(spec) } : { trigger: "axis" },
         legend: spec.series.length > 1 ? { top: 0 } : { show: false },
         xAxis: { type: "category", data: spec.labels, boundaryGap: kind === "bar" },
-        yAxis: { type: "value", min: spec.min, max: spec.max, scale: spec.min === undefined },
+        yAxis: {
+          type: "value",
+          scale: spec.min === undefined,
+          // "clampMin"/"clampMax": let the axis follow the data but never leave the metric's scale
+          min: spec.clampMin == null ? spec.min : function (extent) {
+            return Math.max(Math.floor(extent.min), spec.clampMin);
+          },
+          max: spec.clampMax == null ? spec.max : function (extent) {
+            return Math.min(Math.ceil(extent.max), spec.clampMax);
+          },
+        },
         series: series,
       };
     };
@@ -236,26 +265,29 @@
     var good = ["#d63939", "#f59f00", "#f2f2a0", "#74b816", "#2fb344"];
     return {
       animationDuration: 300,
-      grid: { left: 8, right: 16, top: 8, bottom: 56, containLabel: true },
+      grid: { left: 8, right: 16, top: 8, bottom: 48, containLabel: true },
       tooltip: {
-        position: "top",
+        // no "position": an HTML tooltip with a position string gets an arrow with an inline style (CSP)
         formatter: function (point) {
           var cell = point.data;
           return (
-            spec.y[cell[1]] + "<br>" + spec.x[cell[0]] + ": <b>" + cell[2] + "</b> (" + (spec.countLabel || "n") +
-            " = " + cell[3] + ")"
+            spec.y[cell[1]] + "<br>" + spec.x[cell[0]] + ": <b>" + localNumber(cell[2], spec.decimals) + "</b> (" +
+            (spec.countLabel || "n") + " = " + cell[3] + ")"
           );
         },
       },
       xAxis: { type: "category", data: spec.x, splitArea: { show: true } },
       yAxis: { type: "category", data: spec.y, inverse: true, splitArea: { show: true } },
       visualMap: {
+        dimension: 2,
         min: spec.min,
         max: spec.max === spec.min ? spec.min + 1 : spec.max,
-        calculable: true,
+        calculable: false,
         orient: "horizontal",
         left: "center",
         bottom: 0,
+        itemHeight: 160,
+        itemWidth: 12,
         precision: spec.decimals || 0,
         inRange: { color: spec.higherIsBetter === false ? good.slice().reverse() : good },
       },
@@ -263,7 +295,14 @@
         {
           type: "heatmap",
           data: spec.cells,
-          label: { show: true, fontSize: 11, color: "#1d273b" },
+          label: {
+            show: true,
+            fontSize: 11,
+            color: "#1d273b",
+            formatter: function (point) {
+              return localNumber(point.data[2], spec.decimals);
+            },
+          },
           emphasis: { itemStyle: { borderColor: "#1d273b", borderWidth: 2 } },
           cursor: "pointer",
         },
