@@ -14,6 +14,8 @@ DATA_DIR = data_dir()
 SECRET_KEY = secret_key(DATA_DIR)
 OPENCXM_PSEUDONYM_KEY = env_str("OPENCXM_PSEUDONYM_KEY") or f"pseudonym:{SECRET_KEY}"
 DEBUG = env_bool("OPENCXM_DEBUG", False)
+# The address users reach OpenCXM at, for links in e-mails (alerts, notifications).
+OPENCXM_BASE_URL = env_str("OPENCXM_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 ALLOWED_HOSTS = env_list("OPENCXM_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("OPENCXM_CSRF_TRUSTED_ORIGINS", [])
 
