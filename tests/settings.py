@@ -8,3 +8,7 @@ os.environ.setdefault("OPENCXM_FAST_PASSWORD_HASHER", "1")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "1")  # Playwright's sync API runs an event loop
 
 from opencxm.config.settings import *  # noqa: E402,F403
+
+# The demo loader's own tests skip the year of demo feedback (52,000 rows); opencxm/demo/tests/
+# test_demo_feedback.py loads it explicitly with `feedback_scale`.
+OPENCXM_DEMO_FEEDBACK_SCALE = 0

@@ -266,11 +266,11 @@ def _load_customers(scale: float, segments: dict) -> dict[str, list[tuple[int, s
     for number in range(1, max(1, round(CUSTOMERS * scale)) + 1):
         segment = rng.choices(codes, shares)[0]
         english = rng.random() < (0.16 if segment == "digitale-vielnutzer" else 0.07)
-        wanted[pseudonymise(f"demo-customer-{number}")] = (segment, "en" if english else "de")
+        wanted[pseudonymise(f"demo-customer-{number}")] = (segment, "en" if english else "de", _uuid(rng))
     existing = _customer_ids(list(wanted))
     new = [
-        {"pseudonym": pseudonym, "segment_id": segments.get(segment), "language": language, "public_id": _uuid(rng)}
-        for pseudonym, (segment, language) in wanted.items()
+        {"pseudonym": pseudonym, "segment_id": segments.get(segment), "language": language, "public_id": public_id}
+        for pseudonym, (segment, language, public_id) in wanted.items()
         if pseudonym not in existing
     ]
     if new:
@@ -278,7 +278,7 @@ def _load_customers(scale: float, segments: dict) -> dict[str, list[tuple[int, s
             _insert(Customer, new)
         existing = _customer_ids(list(wanted))
     pools = defaultdict(list)
-    for pseudonym, (segment, language) in wanted.items():
+    for pseudonym, (segment, language, _) in wanted.items():
         pools[segment].append((existing[pseudonym], language))
     return dict(pools)
 
