@@ -137,9 +137,12 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "media"
 
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("OPENCXM_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-OPENCXM_UPLOAD_MAX_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
+# Request bodies other than files (forms, API JSON: a 10,000-record feedback batch is a few MB).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("OPENCXM_REQUEST_MAX_BYTES", 32 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # larger uploads stream to a temporary file
+OPENCXM_UPLOAD_MAX_BYTES = env_int("OPENCXM_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)  # touchpoint files
+# Feedback files (web upload streams to disk; the command line reads the file directly).
+OPENCXM_IMPORT_MAX_BYTES = env_int("OPENCXM_IMPORT_MAX_BYTES", 2 * 1024**3)
 
 # E-mail: SMTP when OPENCXM_EMAIL_HOST is set, else printed to the console (Django 6.1 mailers).
 _email_host = env_str("OPENCXM_EMAIL_HOST")
