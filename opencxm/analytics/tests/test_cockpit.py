@@ -224,3 +224,38 @@ def test_metric_definitions_list_the_registry(viewer):
     body = response.content.decode()
     assert [m.key for m in response.context["metrics"]][:4] == ["nps", "csat", "csat_mean", "ces"]
     assert "Net Promoter Score" in body and "lower is better" in body and "higher is better" in body
+
+
+def _target(world, metric_key, value, warning, **scope):
+    from opencxm.analytics.models import Target
+
+    scope_type = next(iter(scope), "company")
+    return Target.objects.create(
+        metric=metric_key, scope_type=scope_type, target_value=value, warning_value=warning,
+        owner_department=world.own, **scope,
+    )  # fmt: skip
+
+
+def test_tiles_and_trend_show_company_targets(viewer, world):
+    sample(world)
+    _target(world, "nps", 20, 10)  # NPS 11.1: between warning and target
+    _target(world, "csat", 40, 30)  # CSAT 50 %: on target
+    response = viewer.get("/cockpit/", PERIOD, headers={"Accept-Language": "en"})
+    found = tiles(response)
+    assert (found["nps"].target_text, found["nps"].status) == ("20", "warning")
+    assert (found["csat"].target_text, found["csat"].status) == ("40.0 %", "ok")
+    assert found["ces"].target_value is None
+    assert response.context["trend_chart"]["target"] == 20.0
+    assert "status-badge status-warning" in response.content.decode()
+
+
+def test_department_view_uses_department_targets_and_touchpoint_targets_for_steps(viewer, world):
+    sample(world)
+    _target(world, "nps", 50, 40, department=world.own)  # department NPS 42.9: warning
+    _target(world, "nps", 80, 0)  # company target: not for the department view
+    _target(world, "nps", 30, 20, touchpoint=world.touchpoint)
+    query = PERIOD | {"journey_metric": "nps"}
+    response = viewer.get(f"/cockpit/department/{world.own.public_id}/", query)
+    assert (tiles(response)["nps"].target_value, tiles(response)["nps"].status) == (50.0, "warning")
+    [step] = response.context["cockpit"].journeys[0].stages[0].steps
+    assert (step.target_value, step.status) == (30.0, "ok")  # touchpoint NPS 42.9 >= 30

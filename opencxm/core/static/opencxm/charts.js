@@ -168,6 +168,12 @@
     });
   }
 
+  // A round step for axis bounds: half a power of ten of the data range (range 180 -> 50, range 1.5 -> 0.5).
+  function niceStep(extent) {
+    var range = Math.max(extent.max - extent.min, 1e-9);
+    return Math.pow(10, Math.floor(Math.log10(range))) / 2;
+  }
+
   function bandSeries(band) {
     var width = band.high.map(function (high, index) {
       var low = band.low[index];
@@ -245,10 +251,12 @@
           scale: spec.min === undefined,
           // "clampMin"/"clampMax": let the axis follow the data but never leave the metric's scale
           min: spec.clampMin == null ? spec.min : function (extent) {
-            return Math.max(Math.floor(extent.min), spec.clampMin);
+            var step = niceStep(extent);
+            return Math.max(Math.floor(extent.min / step) * step, spec.clampMin);
           },
           max: spec.clampMax == null ? spec.max : function (extent) {
-            return Math.min(Math.ceil(extent.max), spec.clampMax);
+            var step = niceStep(extent);
+            return Math.min(Math.ceil(extent.max / step) * step, spec.clampMax);
           },
         },
         series: series,
