@@ -1,4 +1,7 @@
+from django.contrib.auth.decorators import login_not_required
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from opencxm.config.api import api
 from opencxm.core import views as core_views
@@ -16,4 +19,5 @@ urlpatterns = [
     path("goals/", include("opencxm.analytics.target_urls")),
     path("api/v1/", api.urls),
     path("healthz", core_views.healthz, name="healthz"),
+    path("favicon.ico", login_not_required(RedirectView.as_view(url=static("opencxm/favicon.svg")))),
 ]
