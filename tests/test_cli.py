@@ -62,7 +62,26 @@ def test_serve_answers_http_with_static_files(tmp_path):
         with urllib.request.urlopen(f"{base}/accounts/login/", timeout=5) as response:
             assert response.status == 200
             assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+        workers = _children(server.pid)
+        assert any("db_worker" in command for command in workers.values())
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        server.wait(timeout=30)
     assert (tmp_path / "data" / "opencxm.sqlite3").exists()
+    time.sleep(0.5)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers), "the worker outlived the server"
+
+
+def _children(pid: int) -> dict[int, str]:
+    """Child processes of `pid` with their command lines (Linux /proc)."""
+    children = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                children[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, ValueError):
+            continue
+    return children
