@@ -3,7 +3,8 @@ recovers; e-mailed to the ambassadors of the owning department and shown in its 
 
 `evaluate()` is safe to run at any time, twice, and from several machines at once: at most one open alert
 per target is guaranteed by a partial unique constraint, and each e-mail is claimed by a conditional
-update before it is sent, so it goes out once.
+update before it is sent, so it goes out once. A window with no figure, or with fewer responses than the
+target's `min_responses`, decides nothing: no alert is raised or closed.
 """
 
 import logging
@@ -28,9 +29,11 @@ RAISED, CLOSED, OPEN = "raised", "closed", "open"
 ALERT_RELATED = ("department", *(f"target__{name}" for name in targets.RELATED))
 
 
-def evaluate(today: date | None = None) -> dict:
+def evaluate(today: date | None = None, *, notify: bool = True) -> dict:
     """Evaluate every active target on `today` (default: today), raise and close alerts, send the e-mails.
 
+    With `notify=False` (the demo loader, replays of past days) the e-mails of the alerts raised or closed
+    by this run are recorded as handled without being sent, so no later evaluation sends them either.
     Returns counts: targets evaluated, alerts raised, closed, and still open.
     """
     today = today or targets.local_today()
@@ -38,33 +41,41 @@ def evaluate(today: date | None = None) -> dict:
     values = targets.current_values(active, today)
     counts = {"evaluated": len(active), RAISED: 0, CLOSED: 0, OPEN: 0}
     for target in active:
-        outcome = evaluate_target(target, values[target.pk].value, today)
+        estimate = values[target.pk]
+        outcome = evaluate_target(target, estimate.value, today, n=estimate.n, notify=notify)
         if outcome:
             counts[outcome] += 1
     counts[CLOSED] += _close_ended(active)
-    send_pending_notifications()
+    if notify:
+        send_pending_notifications()
     return counts
 
 
-def evaluate_target(target: Target, value: float | None, today: date) -> str | None:
-    """Raise, update or close the target's alert for its current figure; returns what happened."""
-    state = targets.status(target, value)
+def evaluate_target(
+    target: Target, value: float | None, today: date, *, n: int | None = None, notify: bool = True
+) -> str | None:
+    """Raise, update or close the target's alert for its current figure (from `n` responses); returns what
+    happened. Without `notify` the raise or close e-mail is marked as handled instead of left to be sent."""
+    state = targets.status(target, value, n)
     start, end = targets.window(target, today)
     now = timezone.now()
     with transaction.atomic():
         alert = Alert.objects.select_for_update().filter(target=target, closed_at__isnull=True).first()
         if alert is None:
-            return _raise(target, value, start, end, now) if state == targets.BREACH else None
+            return _raise(target, value, start, end, now, notify) if state == targets.BREACH else None
         alert.evaluated_at = now
-        if state != targets.NO_DATA:  # no figure is no recovery: the alert stays as it was
+        if state not in targets.UNDECIDED:  # no (reliable) figure is no recovery: the alert stays as it was
             alert.last_value, alert.window_start, alert.window_end = value, start, end
         if state in (targets.OK, targets.WARNING):
             alert.closed_at = now
-        alert.save(update_fields=["evaluated_at", "last_value", "window_start", "window_end", "closed_at"])
+            if not notify:
+                alert.close_notified_at = now
+        fields = ["evaluated_at", "last_value", "window_start", "window_end", "closed_at", "close_notified_at"]
+        alert.save(update_fields=fields)
         return CLOSED if alert.closed_at else OPEN
 
 
-def _raise(target: Target, value: float, start: date, end: date, now) -> str:
+def _raise(target: Target, value: float, start: date, end: date, now, notify: bool = True) -> str:
     try:
         with transaction.atomic():  # savepoint: a concurrent evaluator may have raised it a moment ago
             Alert.objects.create(
@@ -76,6 +87,7 @@ def _raise(target: Target, value: float, start: date, end: date, now) -> str:
                 window_start=start,
                 window_end=end,
                 evaluated_at=now,
+                raise_notified_at=None if notify else now,
             )
     except IntegrityError:
         return OPEN

@@ -64,7 +64,8 @@ class Target(PublicModel):
 
     `target_value` separates green from amber, `warning_value` amber from red: for a metric where higher is
     better the figure is ok at or above the target, a warning between warning value and target, and a
-    breach below the warning value (mirrored when lower is better).
+    breach below the warning value (mirrored when lower is better). A figure from fewer than `min_responses`
+    responses in the window counts as no figure.
     """
 
     class Scope(models.TextChoices):
@@ -110,6 +111,8 @@ class Target(PublicModel):
     target_value = models.FloatField(_("target"))
     warning_value = models.FloatField(_("warning threshold"))
     window_days = models.PositiveSmallIntegerField(_("evaluation window (days)"), default=28)
+    # fewer responses (contacts, for operational figures) than this in the window: no figure, no alert decision
+    min_responses = models.PositiveIntegerField(_("minimum responses"), default=30)
     goal_type = models.CharField(_("goal type"), max_length=12, choices=GoalType.choices, default=GoalType.BEHAVIOURAL)
     owner_department = models.ForeignKey(
         "accounts.Department", on_delete=models.PROTECT, related_name="+", verbose_name=_("owning department")

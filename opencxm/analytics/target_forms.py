@@ -1,4 +1,5 @@
-"""The target form: metric, scope, period, target and warning threshold, window, goal type, owner."""
+"""The target form: metric, scope, period, target and warning threshold, window, minimum sample, goal type,
+owner."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -31,7 +32,8 @@ class TargetForm(forms.ModelForm):
         model = Target
         fields = [
             "metric", "scope_type", "journey", "stage", "touchpoint", "department", "valid_from", "valid_until",
-            "target_value", "warning_value", "window_days", "goal_type", "owner_department", "note",
+            "target_value", "warning_value", "window_days", "min_responses", "goal_type", "owner_department",
+            "note",
         ]  # fmt: skip
         widgets = {
             "valid_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -45,6 +47,10 @@ class TargetForm(forms.ModelForm):
                 "an alert is raised (red)."
             ),
             "window_days": _("The figure is computed over this many days before the evaluation day."),
+            "min_responses": _(
+                "With fewer responses in the window (contacts, for operational figures) the figure counts as no "
+                "data: no alert is raised or closed."
+            ),
             "owner_department": _("Receives the alerts. Empty: the owner of the touchpoint or the department."),
             "valid_from": _("Empty: open start."),
             "valid_until": _("Empty: open end."),

@@ -34,7 +34,7 @@ def _row(target: Target, estimate, access, today) -> dict:
         "metric_label": metric(target.metric).label,
         "value": targets.format_value(target.metric, estimate.value),
         "n": estimate.n,
-        "status": targets.status(target, estimate.value),
+        "status": targets.status(target, estimate.value, estimate.n),
         "target_value": targets.format_value(target.metric, target.target_value),
         "warning_value": targets.format_value(target.metric, target.warning_value),
         "window_start": start,

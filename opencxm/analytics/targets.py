@@ -22,8 +22,15 @@ from opencxm.analytics.runner import QuerySpec, run
 from opencxm.analytics.stats import Estimate
 from opencxm.core.audit import audit_record, diff, snapshot
 
-OK, WARNING, BREACH, NO_DATA = "ok", "warning", "breach", "no_data"
-STATUS_LABELS = {OK: _("on target"), WARNING: _("warning"), BREACH: _("breach"), NO_DATA: _("no data")}
+OK, WARNING, BREACH, NO_DATA, TOO_FEW = "ok", "warning", "breach", "no_data", "too_few"
+STATUS_LABELS = {
+    OK: _("on target"),
+    WARNING: _("warning"),
+    BREACH: _("breach"),
+    NO_DATA: _("no data"),
+    TOO_FEW: _("too few responses"),
+}
+UNDECIDED = (NO_DATA, TOO_FEW)  # no figure to judge by: an alert is neither raised nor closed
 # scope type -> (QuerySpec filter, runner dimension); the company scope filters nothing
 SCOPE_QUERY = {
     Target.Scope.JOURNEY: ("journeys", "journey"),
@@ -34,7 +41,7 @@ SCOPE_QUERY = {
 SCOPE_FKS = ("journey", "stage", "touchpoint", "department")
 AUDIT_FIELDS = [
     "metric", "scope_type", "journey", "stage", "touchpoint", "department", "valid_from", "valid_until",
-    "target_value", "warning_value", "window_days", "goal_type", "owner_department", "note",
+    "target_value", "warning_value", "window_days", "min_responses", "goal_type", "owner_department", "note",
 ]  # fmt: skip
 METRIC_KEY = re.compile(r"[a-z0-9_-]{1,60}")  # registry keys and custom measurement keys
 RELATED = ("journey", "stage__journey", "touchpoint", "department", "owner_department")
@@ -44,11 +51,14 @@ def local_today() -> date:
     return timezone.localdate()
 
 
-def status(target: Target, value: float | None) -> str:
+def status(target: Target, value: float | None, n: int | None = None) -> str:
     """ "ok" at or beyond the target, "warning" between target and warning value, "breach" beyond the
-    warning value on the bad side (given the metric's direction), "no_data" without a figure."""
+    warning value on the bad side (given the metric's direction), "no_data" without a figure, "too_few"
+    when the figure rests on `n` responses, fewer than the target's `min_responses` (not checked without `n`)."""
     if value is None:
         return NO_DATA
+    if n is not None and n < target.min_responses:
+        return TOO_FEW
     if metric(target.metric).higher_is_better:
         return OK if value >= target.target_value else WARNING if value >= target.warning_value else BREACH
     return OK if value <= target.target_value else WARNING if value <= target.warning_value else BREACH

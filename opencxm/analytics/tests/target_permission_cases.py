@@ -24,7 +24,7 @@ def _form(w, target_value="35"):
     return {
         "metric": "nps", "scope_type": "touchpoint", "touchpoint": w.touchpoint.pk, "journey": "", "stage": "",
         "department": "", "valid_from": "", "valid_until": "", "target_value": target_value, "warning_value": "0",
-        "window_days": "28", "goal_type": "behavioural", "owner_department": "", "note": "",
+        "window_days": "28", "min_responses": "30", "goal_type": "behavioural", "owner_department": "", "note": "",
     }  # fmt: skip
 
 

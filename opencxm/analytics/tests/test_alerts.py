@@ -74,6 +74,23 @@ def test_no_data_neither_raises_nor_closes(world, source, breach):
     assert alerts.evaluate(TODAY)["raised"] == 0
 
 
+def test_too_few_responses_neither_raise_nor_close(world, source, breach):
+    breach.min_responses = 11  # the window holds 10 responses
+    breach.save()
+    assert alerts.evaluate(TODAY) == {"evaluated": 1, "raised": 0, "closed": 0, "open": 0}
+    breach.min_responses = 10
+    breach.save()
+    assert alerts.evaluate(TODAY)["raised"] == 1
+    _recover(world, source)  # 20 responses, NPS +20: a recovery, but only if 20 responses are enough
+    breach.min_responses = 21
+    breach.save()
+    assert alerts.evaluate(TODAY) == {"evaluated": 1, "raised": 0, "closed": 0, "open": 1}
+    assert Alert.objects.get().last_value == pytest.approx(-60.0)
+    breach.min_responses = 20
+    breach.save()
+    assert alerts.evaluate(TODAY) == {"evaluated": 1, "raised": 0, "closed": 1, "open": 0}
+
+
 def test_lower_is_better_metric_raises_above_the_warning_value(world, source):
     make_target(world, metric="complaints", target_value=5, warning_value=10)
     add_feedback(source, world.touchpoint, [None] * 10, kind="complaint")
@@ -148,6 +165,21 @@ def test_failed_mail_is_retried_at_the_next_evaluation(world, breach, smtp_serve
     alerts.evaluate(TODAY)
     assert [envelope.rcpt_tos for envelope in smtp_server.messages] == [["p_ambassador@example.com"]]
     assert Alert.objects.get().raise_notified_at is not None
+
+
+def test_evaluation_without_notification_sends_no_mail_now_or_later(world, source, breach, smtp_server):
+    _recipients(world)
+    assert alerts.evaluate(TODAY, notify=False)["raised"] == 1
+    alert = Alert.objects.get()
+    assert alert.raise_notified_at is not None and alert.close_notified_at is None
+    alerts.evaluate(TODAY)
+    assert smtp_server.messages == []
+    _recover(world, source)
+    assert alerts.evaluate(TODAY, notify=False)["closed"] == 1
+    alert.refresh_from_db()
+    assert alert.close_notified_at is not None
+    assert alerts.send_pending_notifications() == 0
+    assert smtp_server.messages == []
 
 
 # --- concurrency --------------------------------------------------------------------------------------------

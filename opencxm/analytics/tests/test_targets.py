@@ -25,6 +25,7 @@ def make_target(w, **fields):
         "touchpoint": w.touchpoint,
         "target_value": 30,
         "warning_value": 0,
+        "min_responses": 1,  # the tests judge figures from a handful of responses
         "owner_department": w.own,
     }
     values.update(fields)
@@ -69,6 +70,18 @@ def test_status_when_lower_is_better(value, expected):
     assert targets.status(target, value) == expected
 
 
+@pytest.mark.parametrize(
+    ("value", "n", "expected"),
+    [(-60, 29, "too_few"), (-60, 30, "breach"), (45, 0, "too_few"), (45, 31, "ok"), (None, 5, "no_data")],
+)
+def test_status_is_too_few_below_the_minimum_sample(value, n, expected):
+    target = Target(metric="nps", target_value=30, warning_value=0)  # min_responses defaults to 30
+    assert target.min_responses == 30
+    assert targets.status(target, value, n) == expected
+    assert targets.status(target, value) == ("no_data" if value is None else "breach" if value < 0 else "ok")
+    assert targets.STATUS_LABELS[targets.TOO_FEW] == "too few responses"
+
+
 def test_window_is_the_complete_days_before_today():
     assert targets.window(Target(window_days=28), TODAY) == (date(2026, 2, 1), date(2026, 2, 28))
     assert targets.window(Target(window_days=1), TODAY) == (date(2026, 2, 28), date(2026, 2, 28))
@@ -105,7 +118,7 @@ def _data(w, **overrides):
     data = {
         "metric": "nps", "scope_type": "touchpoint", "touchpoint": w.touchpoint, "journey": None, "stage": None,
         "department": None, "valid_from": None, "valid_until": None, "target_value": 30.0, "warning_value": 0.0,
-        "window_days": 28, "goal_type": "behavioural", "owner_department": None, "note": "",
+        "window_days": 28, "min_responses": 30, "goal_type": "behavioural", "owner_department": None, "note": "",
     }  # fmt: skip
     data.update(overrides)
     return data

@@ -22,7 +22,7 @@ def _form(w, **overrides):
     data = {
         "metric": "nps", "scope_type": "touchpoint", "touchpoint": w.touchpoint.pk, "journey": "", "stage": "",
         "department": "", "valid_from": "", "valid_until": "", "target_value": "30", "warning_value": "0",
-        "window_days": "28", "goal_type": "behavioural", "owner_department": "", "note": "",
+        "window_days": "28", "min_responses": "30", "goal_type": "behavioural", "owner_department": "", "note": "",
     }  # fmt: skip
     data.update(overrides)
     return data
@@ -55,6 +55,33 @@ def test_list_shows_target_current_value_and_status(world, client):
     assert f"/goals/{target.public_id}/edit/" not in html  # a viewer gets no edit links
     team_html = _client(world.users["cx_team"]).get("/goals/").content.decode()
     assert f"/goals/{target.public_id}/edit/" in team_html
+
+
+def test_list_says_too_few_responses_below_the_minimum_sample(world):
+    source = DataSource.objects.create(name="Umfrage")
+    yesterday = timezone.localdate() - timezone.timedelta(days=1)
+    add_feedback(source, world.touchpoint, [10, 3, 3, 3], day=yesterday)
+    make_target(world, min_responses=30)
+    html = _client(world.users["viewer"]).get("/goals/").content.decode()
+    assert '<span class="badge bg-secondary-lt">too few responses (4 of 30)</span>' in html
+    assert "bg-red-lt" not in html
+    assert "-50" in html  # the figure itself is still shown
+
+
+def test_minimum_sample_is_saved_and_shown_in_the_form(world):
+    client = _client(world.users["cx_team"])
+    html = client.get("/goals/new/").content.decode()
+    assert '<label class="form-label required" for="id_min_responses">Minimum responses</label>' in html
+    assert 'name="min_responses" value="30"' in html
+    assert client.post("/goals/new/", _form(world, min_responses="50")).status_code == 302
+    target = Target.objects.get()
+    assert target.min_responses == 50
+    assert 'name="min_responses" value="50"' in client.get(f"/goals/{target.public_id}/edit/").content.decode()
+    response = client.post(f"/goals/{target.public_id}/edit/", _form(world, min_responses="-1"))
+    assert response.status_code == 200
+    assert "Ensure this value is greater than or equal to 0." in response.content.decode()
+    target.refresh_from_db()
+    assert target.min_responses == 50
 
 
 @pytest.mark.parametrize("count", [5, 50])
