@@ -6,9 +6,9 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from opencxm.analytics.models import FeedbackRollup, RollupState
@@ -68,26 +68,32 @@ def rollup_refresh(*, source_id: int, days: Iterable[date]) -> int:
         for chunk in _chunks(wanted):
             FeedbackRollup.objects.filter(source_id=source_id, day__in=chunk).delete()
             start, end = _day_range(chunk)
-            rows = (
+            slices = (
                 Feedback.objects.filter(source_id=source_id, responded_at__gte=start, responded_at__lt=end)
                 .annotate(local_day=TruncDate("responded_at", tzinfo=local_zone()))
-                .values("local_day", "touchpoint_id", "channel_id", "segment_id", "kind")
-                .annotate(**_aggregates())
+                .filter(local_day__in=chunk)
+                .values("local_day", "source_id", "touchpoint_id", "channel_id", "segment_id", "kind")
+                .annotate(**{name: Coalesce(total, 0) for name, total in _aggregates().items()})
                 .order_by()
             )
-            objects = [_rollup_row(source_id, row) for row in rows]
-            FeedbackRollup.objects.bulk_create(objects, batch_size=1000)
-            written += len(objects)
+            written += _insert_select(slices)
     return written
 
 
-KEY_FIELDS = ("local_day", "touchpoint_id", "channel_id", "segment_id", "kind")
+def _insert_select(queryset) -> int:
+    """INSERT INTO the rollup table the rows of an aggregate queryset, inside the database (no round trip).
 
-
-def _rollup_row(source_id: int, row: dict) -> FeedbackRollup:
-    sums = {name: value or 0 for name, value in row.items() if name not in KEY_FIELDS}
-    keys = {name: row[name] for name in KEY_FIELDS[1:]}
-    return FeedbackRollup(day=row["local_day"], source_id=source_id, **keys, **sums)
+    The SELECT is the ORM's own SQL for this database (SQLite or PostgreSQL), so the local-day conversion is
+    exactly the one the ORM uses everywhere else; its column aliases name the rollup columns.
+    """
+    compiler = queryset.query.get_compiler(connection=connection)
+    select_sql, params = compiler.as_sql()
+    aliases = [alias for _expression, _sql, alias in compiler.select]
+    columns = ", ".join(connection.ops.quote_name("day" if alias == "local_day" else alias) for alias in aliases)
+    table = connection.ops.quote_name(FeedbackRollup._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({columns}) {select_sql}", params)  # noqa: S608 (ORM-built SQL)
+        return cursor.rowcount
 
 
 def rollup_rebuild(*, resume: bool = True, log=None) -> int:

@@ -75,19 +75,21 @@ def _raw(rows, metric, key_of):
             rated = [r.ces for r in members if r.ces is not None]
             estimate = stats.mean(sum(rated), sum(v * v for v in rated), len(rated))
         else:  # responses
-            estimate = stats.Estimate(float(sum(r.kind == "response" for r in members)), 0)
-            if estimate.value == 0:
+            count = sum(r.kind == "response" for r in members)
+            estimate = stats.Estimate(float(count), count)
+            if count == 0:
                 continue
-        result[key] = estimate.value
+        result[key] = (estimate.value, estimate.n)
     return result
 
 
 def _approx(mapping):
-    return {k: (round(v, 6) if v is not None else None) for k, v in mapping.items()}
+    """Value (rounded) and sample size per group: both must match, a doubled slice keeps ratios but not n."""
+    return {k: (round(v, 6) if v is not None else None, n) for k, (v, n) in mapping.items()}
 
 
 def _from_rollup(spec):
-    return _approx({tuple(row.key.values()): row.estimate.value for row in run(spec)})
+    return _approx({tuple(row.key.values()): (row.estimate.value, row.estimate.n) for row in run(spec)})
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -103,18 +105,18 @@ def test_rollup_equals_raw_computation(setting, records, metric):
         return date(day.year, day.month, 1)
 
     expected = _approx(_raw(rows, metric, lambda r: [(r.touchpoint_id,)]))
-    expected = {k: v for k, v in expected.items() if v is not None}
-    got = {k: v for k, v in _from_rollup(QuerySpec(metric, ("touchpoint",))).items() if v is not None}
+    expected = {k: v for k, v in expected.items() if v[0] is not None}
+    got = {k: v for k, v in _from_rollup(QuerySpec(metric, ("touchpoint",))).items() if v[0] is not None}
     assert got == expected
 
     expected = _approx(_raw(rows, metric, lambda r: [(month(r), r.touchpoint.owner_department_id)]))
-    expected = {k: v for k, v in expected.items() if v is not None}
-    got = {k: v for k, v in _from_rollup(QuerySpec(metric, ("time", "department"))).items() if v is not None}
+    expected = {k: v for k, v in expected.items() if v[0] is not None}
+    got = {k: v for k, v in _from_rollup(QuerySpec(metric, ("time", "department"))).items() if v[0] is not None}
     assert got == expected
 
     expected = _approx(_raw(rows, metric, lambda r: [(s,) for s in stage_of[tps[r.touchpoint_id]]]))
-    expected = {k: v for k, v in expected.items() if v is not None}
-    got = {k: v for k, v in _from_rollup(QuerySpec(metric, ("stage",))).items() if v is not None}
+    expected = {k: v for k, v in expected.items() if v[0] is not None}
+    got = {k: v for k, v in _from_rollup(QuerySpec(metric, ("stage",))).items() if v[0] is not None}
     assert got == expected
 
 
