@@ -1,3 +1,4 @@
+# ruff: noqa: S108, S603, S608 -- a benchmark: fixed /tmp paths, its own commands and SQL built from constants
 """Benchmark (b): the cockpit's queries at N responses against a raw columnar scan of the same rows with DuckDB.
 
     .venv/bin/python bench/cockpit_bench.py [--rows 10000000] [--repeat 5] [--engines sqlite,postgresql]
@@ -242,7 +243,7 @@ def child(engine: str, parquet: Path, repeat: int, out: Path) -> None:
     result["previous"] = {"start": previous.start.isoformat(), "end": previous.end.isoformat()}
     result["department_code"] = department.code
     codes = {pk: code for code, pk in maps["touchpoint"].items()}
-    dept_codes = {code for code, in Touchpoint.objects.filter(owner_department=department).values_list("code")}
+    dept_codes = {code for (code,) in Touchpoint.objects.filter(owner_department=department).values_list("code")}
 
     times = {}
     for prefix, departments in (("", ()), ("dept_", (department.id,))):
@@ -258,7 +259,8 @@ def child(engine: str, parquet: Path, repeat: int, out: Path) -> None:
         times[f"{prefix}soll_ist_csat_mean"] = _timed(lambda spec=spec: run(spec), repeat)
     for prefix, scope in (("", cockpit.Scope()), ("dept_", cockpit.Scope(department))):
         choice = cockpit.CockpitChoice(period=period)
-        times[f"{prefix}cockpit_build"] = _timed(lambda s=scope, c=choice: cockpit.cockpit_build(scope=s, choice=c), repeat)
+        build = lambda s=scope, c=choice: cockpit.cockpit_build(scope=s, choice=c)  # noqa: E731
+        times[f"{prefix}cockpit_build"] = _timed(build, repeat)
         built = cockpit.cockpit_build(scope=scope, choice=choice)
         heat = [row.touchpoint.code for row in built.heatmap.rows]
         journey = sorted({step.step.touchpoint.code for j in built.journeys for s in j.stages for step in s.steps})
@@ -276,7 +278,7 @@ def _select_with_ids(parquet: Path, maps: dict, source_id: int, *, sqlite: bool)
         return ", ".join(f"('{code}', {pk})" for code, pk in maps[kind].items())
 
     uuid = "replace(uuid()::VARCHAR, '-', '')" if sqlite else "uuid()"
-    stamp = "strftime(responded_at, '%Y-%m-%d %H:%M:%S')" if sqlite else "strftime(responded_at, '%Y-%m-%d %H:%M:%S+00')"
+    stamp = "strftime(responded_at, '%Y-%m-%d %H:%M:%S" + ("')" if sqlite else "+00')")
     return f"""
         WITH tp(code, id) AS (VALUES {values("touchpoint")}),
              ch(code, id) AS (VALUES {values("channel")}),
@@ -304,13 +306,14 @@ def load_postgresql(connection, parquet: Path, source_id: int, maps: dict) -> in
     csv_path = Path(f"/tmp/opencxm-bench-cockpit-{os.getpid()}.csv")
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
-    con.execute(f"COPY ({_select_with_ids(parquet, maps, source_id, sqlite=False)}) TO '{csv_path}' (FORMAT csv, HEADER false)")
+    select = _select_with_ids(parquet, maps, source_id, sqlite=False)
+    con.execute(f"COPY ({select}) TO '{csv_path}' (FORMAT csv, HEADER false)")
     connection.ensure_connection()
     raw = connection.connection  # psycopg 3 connection
-    with raw.cursor() as cursor, open(csv_path, "rb") as fh:
-        with cursor.copy(f"COPY feedback_feedback ({COLUMNS}) FROM STDIN (FORMAT csv)") as copy:
-            while chunk := fh.read(1 << 20):
-                copy.write(chunk)
+    copy_sql = f"COPY feedback_feedback ({COLUMNS}) FROM STDIN (FORMAT csv)"
+    with raw.cursor() as cursor, open(csv_path, "rb") as fh, cursor.copy(copy_sql) as copy:
+        while chunk := fh.read(1 << 20):
+            copy.write(chunk)
     raw.commit()
     csv_path.unlink()
     with connection.cursor() as cursor:

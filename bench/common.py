@@ -1,3 +1,4 @@
+# ruff: noqa: S108, S603, S608 -- a benchmark: fixed /tmp paths, its own commands and SQL built from constants
 """Shared helpers of the benchmarks: bench databases (SQLite under /tmp, PostgreSQL opencxm_bench*), running
 `opencxm` in a subprocess with its peak memory, medians and result files."""
 

@@ -1,3 +1,4 @@
+# ruff: noqa: S108, S603, S608 -- a benchmark: fixed /tmp paths, its own commands and SQL built from constants
 """Benchmark (a): the product's feedback import against the raw bulk load of the same rows.
 
     .venv/bin/python bench/import_bench.py [--rows 1000000] [--repeat 3] [--engines sqlite,postgresql]
@@ -56,10 +57,10 @@ def raw_postgresql(db: Database, path: Path, rows: int) -> dict:
         conn.execute(f"CREATE TABLE bench_raw ({RAW_COLUMNS.format(ts='timestamptz')})")
         conn.commit()
         started = time.perf_counter()
-        with conn.cursor() as cursor, open(path, "rb") as fh:
-            with cursor.copy("COPY bench_raw FROM STDIN (FORMAT csv, HEADER true)") as copy:
-                while chunk := fh.read(CHUNK):
-                    copy.write(chunk)
+        copy_sql = "COPY bench_raw FROM STDIN (FORMAT csv, HEADER true)"
+        with conn.cursor() as cursor, open(path, "rb") as fh, cursor.copy(copy_sql) as copy:
+            while chunk := fh.read(CHUNK):
+                copy.write(chunk)
         conn.commit()
         seconds = time.perf_counter() - started
         stored = conn.execute("SELECT count(*) FROM bench_raw").fetchone()[0]
@@ -148,8 +149,8 @@ def main(argv=None) -> None:
     save(args.name or f"import-{args.rows}", {"command": command.strip(), "csv_mb": round(path.stat().st_size / 1e6, 1),
                                               "repeat": args.repeat, "results": results})  # fmt: skip
     for engine, r in results.items():
-        print(f"{engine}: {r['rows']} rows, product {r['product_rows_per_s']} rows/s, raw {r['raw_rows_per_s']} rows/s, "
-              f"ratio {r['ratio']:.3f}, peak RSS {r['peak_rss_mb']} MB")  # fmt: skip
+        print(f"{engine}: {r['rows']} rows, product {r['product_rows_per_s']} rows/s, "
+              f"raw {r['raw_rows_per_s']} rows/s, ratio {r['ratio']:.3f}, peak RSS {r['peak_rss_mb']} MB")  # fmt: skip
 
 
 if __name__ == "__main__":
