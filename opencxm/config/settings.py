@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "opencxm.journeys",
     "opencxm.feedback",
     "opencxm.analytics",
+    "opencxm.insights",
 ]
 
 MIDDLEWARE = [
