@@ -36,7 +36,9 @@ INSTALLED_APPS = [
     "opencxm.journeys",
     "opencxm.feedback",
     "opencxm.analytics",
+    "opencxm.textanalytics",
     "opencxm.insights",
+    "opencxm.notifications",
 ]
 
 MIDDLEWARE = [
@@ -142,6 +144,9 @@ MEDIA_ROOT = DATA_DIR / "media"
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("OPENCXM_REQUEST_MAX_BYTES", 32 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # larger uploads stream to a temporary file
 OPENCXM_UPLOAD_MAX_BYTES = env_int("OPENCXM_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)  # touchpoint files
+# Text analytics: keep the original comment beside the redacted one (False: enrichment replaces it).
+OPENCXM_STORE_RAW_COMMENTS = env_bool("OPENCXM_STORE_RAW_COMMENTS", True)
+OPENCXM_TEXT_ENGINE = env_str("OPENCXM_TEXT_ENGINE", "fast")  # "fast" or "quality" (needs the embedding model)
 # Feedback files (web upload streams to disk; the command line reads the file directly).
 OPENCXM_IMPORT_MAX_BYTES = env_int("OPENCXM_IMPORT_MAX_BYTES", 2 * 1024**3)
 
