@@ -1,0 +1,28 @@
+"""Background work of the notifications app (run by `opencxm worker`). Tasks take ids and are safe to
+run twice."""
+
+from django.tasks import task
+
+
+@task
+def send_notification_emails(public_ids: list[str]) -> int:
+    """Send the immediate e-mails of these notifications (those not sent yet)."""
+    from opencxm.notifications.services import emails_send
+
+    return emails_send(public_ids)
+
+
+@task
+def send_digests() -> int:
+    """Send the daily digest e-mails (one per user with pending digest notifications)."""
+    from opencxm.notifications.services import digest_send
+
+    return digest_send()
+
+
+@task
+def deliver_webhook(delivery_id: int) -> str:
+    """Attempt one webhook delivery if it is due; schedules its retry when it fails."""
+    from opencxm.notifications.webhooks import delivery_attempt
+
+    return delivery_attempt(delivery_id)
