@@ -34,7 +34,8 @@ def load_demo(*, log=print, feedback_scale: float | None = None) -> list[str]:
 
     Afterwards the year of demo feedback and operational figures is loaded (`demo.feedback`, its own
     transactions, skipped when already there) at `feedback_scale` (default: the setting
-    `OPENCXM_DEMO_FEEDBACK_SCALE`, else 1 = 52,000 responses; 0 loads none).
+    `OPENCXM_DEMO_FEEDBACK_SCALE`, else 1 = 52,000 responses; 0 loads none), and with it the goals and
+    their alerts as of the day after the demo year (`demo.goals`, no e-mail).
     """
     log("Loading the demo company Musterfrau AG …")
     tally = Counter()
@@ -55,8 +56,10 @@ def _load_feedback(scale: float | None, log) -> None:
         scale = getattr(settings, "OPENCXM_DEMO_FEEDBACK_SCALE", 1.0)
     if scale > 0:
         from opencxm.demo.feedback import load_feedback
+        from opencxm.demo.goals import load_goals
 
-        load_feedback(scale=scale, log=log)
+        outcome = load_feedback(scale=scale, log=log)
+        load_goals(feedback_changed=set(outcome.values()) != {"unchanged"}, log=log)
 
 
 # -- writing helpers ---------------------------------------------------------------------------------------
