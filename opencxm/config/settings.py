@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "opencxm.journeys",
     "opencxm.feedback",
     "opencxm.analytics",
+    "opencxm.events",
     "opencxm.cases",
     "opencxm.textanalytics",
     "opencxm.insights",

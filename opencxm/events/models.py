@@ -1,0 +1,111 @@
+"""Event logs: what customers did (case, activity, time), and the per-case aggregates discovery reads.
+
+Events are the raw rows. Each case keeps its ordered activity path as a `Variant` and its directly-follows
+pairs as `Transition` rows (with the seconds between them); both are recomputed for the touched cases on
+every write, so discovery never orders or scans raw events (see docs/journey-analytics.md).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from opencxm.accounts.models import Department
+from opencxm.core.models import PublicModel
+from opencxm.feedback.models import Customer
+from opencxm.touchpoints.models import Channel, Touchpoint
+
+
+class EventLog(PublicModel):
+    """One source of events (a file name or an API feed)."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    imported_at = models.DateTimeField(_("last import"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("event log")
+        verbose_name_plural = _("event logs")
+
+    def __str__(self):
+        return self.name
+
+
+class Activity(PublicModel):
+    """An activity name as it appears in the logs, optionally mapped to a touchpoint (the mapping table)."""
+
+    name = models.CharField(_("name"), max_length=300, unique=True)
+    touchpoint = models.ForeignKey(
+        Touchpoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="activities"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+
+    def __str__(self):
+        return self.name
+
+
+class Variant(models.Model):
+    """A whole path (activity ids in order), shared by every case that took exactly this path."""
+
+    key = models.CharField(max_length=64, unique=True)  # sha256 of the path
+    path = models.JSONField(default=list)
+    length = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return self.key[:12]
+
+
+class Case(models.Model):
+    """One case of a log (a customer's journey or a ticket); the reference is stored only as a pseudonym."""
+
+    log = models.ForeignKey(EventLog, on_delete=models.CASCADE, related_name="cases")
+    key = models.CharField(_("case"), max_length=64)  # pseudonymise(reference)
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    variant = models.ForeignKey(Variant, null=True, blank=True, on_delete=models.SET_NULL, related_name="cases")
+    started_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    event_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["log", "key"], name="events_case_unique_key")]
+
+    def __str__(self):
+        return self.key[:12]
+
+
+class Event(models.Model):
+    """One thing a customer did. `dedup_key` makes re-imports and repeated API batches idempotent."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    activity = models.ForeignKey(Activity, on_delete=models.PROTECT, related_name="events")
+    timestamp = models.DateTimeField(_("time"))
+    lifecycle = models.CharField(_("lifecycle"), max_length=40, blank=True)
+    channel = models.ForeignKey(Channel, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    resource = models.CharField(_("resource"), max_length=200, blank=True)
+    attributes = models.JSONField(_("attributes"), default=dict, blank=True)
+    dedup_key = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["case", "timestamp"]), models.Index(fields=["activity"])]
+
+    def __str__(self):
+        return f"{self.activity_id} {self.timestamp:%Y-%m-%d %H:%M}"
+
+
+class Transition(models.Model):
+    """A directly-follows pair within one case: `to_activity` came right after `from_activity`."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transitions")
+    from_activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="+")
+    to_activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="+")
+    seconds = models.FloatField()
+
+    def __str__(self):
+        return f"{self.from_activity_id} -> {self.to_activity_id}"

@@ -1,0 +1,206 @@
+"""Reads: logs, activities with their volume, and discovery of actual journeys from the per-case aggregates."""
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from opencxm.events.models import Activity, Case, Event, EventLog, Transition, Variant
+
+PATH_CHUNK = 5000
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which cases discovery looks at. Period: cases that started within [start, end] (local days)."""
+
+    log: str = ""  # EventLog public id
+    start: date | None = None
+    end: date | None = None
+    activity: str = ""  # cases that contain this activity (by name)
+    channel: str = ""  # cases with an event in this channel (code)
+    segment: str = ""  # cases of customers in this segment (code)
+
+
+@dataclass
+class Edge:
+    source: str
+    target: str
+    count: int
+    median_seconds: float | None
+    p90_seconds: float | None
+
+
+@dataclass
+class Discovery:
+    cases: int = 0
+    events: int = 0
+    activities: list = field(default_factory=list)  # [{"name", "count", "touchpoint"}]
+    edges: list = field(default_factory=list)  # [Edge]
+    variants: list = field(default_factory=list)  # [{"path", "count", "share"}]
+    starts: list = field(default_factory=list)  # [{"name", "count"}]
+    ends: list = field(default_factory=list)
+    loops: list = field(default_factory=list)  # [{"name", "cases", "second", "third", "most"}]
+
+    def as_json(self) -> dict:
+        """The documented JSON shape of `opencxm journeys discover` (plus starts, ends, loops, p90)."""
+        edges = [
+            {"from": e.source, "to": e.target, "count": e.count, "median_seconds": e.median_seconds,
+             "p90_seconds": e.p90_seconds}
+            for e in self.edges
+        ]  # fmt: skip
+        return {
+            "activities": [{"name": a["name"], "count": a["count"]} for a in self.activities],
+            "edges": edges,
+            "variants": [{"path": v["path"], "count": v["count"]} for v in self.variants],
+            "starts": self.starts,
+            "ends": self.ends,
+            "loops": self.loops,
+            "cases": self.cases,
+            "events": self.events,
+        }
+
+
+def log_list():
+    return EventLog.objects.annotate(case_total=Count("cases")).order_by("name")
+
+
+def log_get(public_id) -> EventLog:
+    return get_object_or_404(EventLog, public_id=public_id)
+
+
+def activity_list():
+    """Every activity with its event volume, unmapped first, then by volume."""
+    return (
+        Activity.objects.select_related("touchpoint")
+        .annotate(volume=Count("events"))
+        .order_by(Q(touchpoint__isnull=False), "-volume", "name")
+    )
+
+
+def activity_get(public_id) -> Activity:
+    return get_object_or_404(Activity.objects.select_related("touchpoint"), public_id=public_id)
+
+
+def cases_for(filters: Filters):
+    cases = Case.objects.filter(variant__isnull=False)
+    if filters.log:
+        cases = cases.filter(log__public_id=filters.log)
+    if filters.start:
+        cases = cases.filter(started_at__gte=_day_start(filters.start))
+    if filters.end:
+        cases = cases.filter(started_at__lt=_day_start(filters.end + timedelta(days=1)))
+    if filters.activity:
+        cases = cases.filter(Exists(Event.objects.filter(case=OuterRef("pk"), activity__name=filters.activity)))
+    if filters.channel:
+        cases = cases.filter(Exists(Event.objects.filter(case=OuterRef("pk"), channel__code=filters.channel)))
+    if filters.segment:
+        cases = cases.filter(customer__segment__code=filters.segment)
+    return cases
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def discover(filters: Filters) -> Discovery:
+    """Directly-follows map, variants, starts/ends and loops of the cases the filters select."""
+    cases = cases_for(filters)
+    rows = list(cases.values("variant_id").annotate(n=Count("id")).order_by("-n", "variant_id"))
+    paths = _paths([row["variant_id"] for row in rows])
+    names = dict(Activity.objects.filter(id__in={a for p in paths.values() for a in p}).values_list("id", "name"))
+    result = Discovery()
+    tallies = _Tallies()
+    for row in rows:
+        path = [names[a] for a in paths[row["variant_id"]]]
+        tallies.add(path, row["n"])
+        result.variants.append({"path": path, "count": row["n"]})
+    result.cases, result.events = tallies.cases, tallies.events
+    for variant in result.variants:
+        variant["share"] = variant["count"] / result.cases
+    result.activities = _ranked(tallies.activities)
+    result.starts, result.ends = _ranked(tallies.starts), _ranked(tallies.ends)
+    result.loops = tallies.loops()
+    result.edges = _edges(cases, names) if rows else []
+    return result
+
+
+def _paths(variant_ids: list[int]) -> dict[int, list]:
+    paths = {}
+    for start in range(0, len(variant_ids), PATH_CHUNK):
+        chunk = variant_ids[start : start + PATH_CHUNK]
+        paths.update(Variant.objects.filter(id__in=chunk).values_list("id", "path"))
+    return paths
+
+
+class _Tallies:
+    def __init__(self):
+        self.cases = self.events = 0
+        self.activities, self.starts, self.ends = Counter(), Counter(), Counter()
+        self.repeats: dict[str, Counter] = defaultdict(Counter)  # activity -> {occurrences: cases}
+
+    def add(self, path: list[str], n: int) -> None:
+        self.cases += n
+        self.events += n * len(path)
+        self.starts[path[0]] += n
+        self.ends[path[-1]] += n
+        occurrences = Counter(path)
+        for name, k in occurrences.items():
+            self.activities[name] += n * k
+            if k > 1:
+                self.repeats[name][k] += n
+
+    def loops(self) -> list[dict]:
+        loops = []
+        for name, by_k in self.repeats.items():
+            loops.append({
+                "name": name,
+                "cases": sum(by_k.values()),
+                "second": sum(n for k, n in by_k.items() if k >= 2),
+                "third": sum(n for k, n in by_k.items() if k >= 3),
+                "most": max(by_k),
+            })  # fmt: skip
+        return sorted(loops, key=lambda loop: (-loop["cases"], loop["name"]))
+
+
+def _ranked(counter: Counter) -> list[dict]:
+    return [{"name": name, "count": n} for name, n in sorted(counter.items(), key=lambda item: (-item[1], item[0]))]
+
+
+def _edges(cases, names: dict) -> list[Edge]:
+    """Counts with exact median and 90th percentile (numpy's linear method), grouped by duration in the database."""
+    grouped = (
+        Transition.objects.filter(case__in=cases)
+        .values("from_activity_id", "to_activity_id", "seconds")
+        .annotate(n=Count("id"))
+        .order_by("from_activity_id", "to_activity_id", "seconds")
+    )
+    durations: dict[tuple, list] = defaultdict(list)
+    for row in grouped:
+        durations[(row["from_activity_id"], row["to_activity_id"])].append((row["seconds"], row["n"]))
+    edges = []
+    for (a, b), values in durations.items():
+        total = sum(n for _, n in values)
+        edges.append(Edge(names[a], names[b], total, _percentile(values, total, 0.5), _percentile(values, total, 0.9)))
+    return sorted(edges, key=lambda e: (-e.count, e.source, e.target))
+
+
+def _percentile(values: list[tuple[float, int]], total: int, q: float) -> float:
+    """The q-quantile of sorted (value, count) pairs, interpolating linearly between ranks (numpy's default)."""
+    rank = q * (total - 1)
+    low, high = math.floor(rank), math.ceil(rank)
+    low_value, high_value = _at(values, low), _at(values, high)
+    return low_value + (high_value - low_value) * (rank - low)
+
+
+def _at(values: list[tuple[float, int]], index: int) -> float:
+    seen = 0
+    for value, n in values:
+        seen += n
+        if index < seen:
+            return value
+    return values[-1][0]

@@ -1,0 +1,238 @@
+"""Writes: importing event files and API batches (all-or-nothing, idempotent), the activity mapping."""
+
+import hashlib
+import os
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from opencxm.accounts.models import Department
+from opencxm.core.audit import audit_record, diff, snapshot
+from opencxm.events.models import Activity, Case, Event, EventLog, Transition, Variant
+from opencxm.events.records import EventError, EventRecord
+from opencxm.events.tables import read_table
+from opencxm.events.xes import open_bytes, read_xes
+from opencxm.feedback.models import Customer
+from opencxm.feedback.pseudonyms import pseudonymise
+from opencxm.touchpoints.models import Channel
+
+BATCH = 5000
+CASE_CHUNK = 500
+
+
+def max_activities() -> int:
+    """The most distinct activities one file or batch may bring (OPENCXM_EVENTS_MAX_ACTIVITIES, default 10,000)."""
+    return int(os.environ.get("OPENCXM_EVENTS_MAX_ACTIVITIES", "10000"))
+
+
+@dataclass
+class ImportResult:
+    log: EventLog
+    received: int = 0
+    created: int = 0
+    duplicates_in_file: int = 0
+
+    @property
+    def already_present(self) -> int:
+        return self.received - self.created
+
+
+def is_xes(path, filename: str) -> bool:
+    """XES by name (.xes, .xes.gz) or by content (XML, possibly gzipped)."""
+    name = filename.lower()
+    if name.endswith((".xes", ".xes.gz")):
+        return True
+    fh = open_bytes(path)
+    try:
+        head = fh.read(200).lstrip()
+    finally:
+        if isinstance(path, str | os.PathLike):
+            fh.close()
+        else:
+            path.seek(0)
+    return head.startswith(b"<?xml") or head.startswith(b"<log")
+
+
+def events_import_file(*, actor, path, filename: str, log_name: str, mapping: dict | None = None) -> ImportResult:
+    """Import a CSV/XLSX/XES file into the log `log_name` (created if new). All or nothing: any bad event
+    rolls the whole file back with an EventError naming its position. Re-importing adds nothing."""
+    if is_xes(path, filename):
+        if not isinstance(path, str | os.PathLike):
+            path.seek(0)
+        records = read_xes(path)
+    else:
+        zone = ZoneInfo(settings.TIME_ZONE)
+        records = read_table(path, filename, mapping=mapping, zone=zone)
+    return events_write(actor=actor, log_name=log_name, records=records, source=filename)
+
+
+def events_write(*, actor, log_name: str, records: Iterable[EventRecord], source: str = "api") -> ImportResult:
+    """Write events into a log inside one transaction, skipping events already present (same dedup key)."""
+    with transaction.atomic():
+        log, _ = EventLog.objects.get_or_create(name=log_name, defaults={"created_by": actor})
+        result = ImportResult(log=log)
+        writer = _Writer(log)
+        iterator = iter(records)
+        while chunk := list(islice(iterator, BATCH)):
+            result.received += len(chunk)
+            result.created += writer.write(chunk)
+        result.duplicates_in_file = writer.repeats
+        cases_refresh(case_ids=writer.case_ids)
+        log.imported_at = timezone.now()
+        log.save(update_fields=["imported_at", "updated_at"])
+        changes = {"source": source, "received": result.received, "created": result.created}
+        audit_record(actor=actor, action="import", instance=log, changes=changes)
+    return result
+
+
+class _Writer:
+    """Resolves names to rows, keeps the activity limit and computes dedup keys across the chunks of one import."""
+
+    def __init__(self, log: EventLog):
+        self.log = log
+        self.activities: dict[str, int] = {}
+        self.cases: dict[str, int] = {}
+        self.case_ids: set[int] = set()
+        self.occurrences: Counter = Counter()
+        self.repeats = 0
+        self.channels = _lookup(Channel)
+        self.departments = _lookup(Department)
+
+    def write(self, chunk: list[EventRecord]) -> int:
+        self._activities({record.activity for record in chunk})
+        self._cases({record.case for record in chunk})
+        events = [self._event(record) for record in chunk]
+        before = Event.objects.filter(case_id__in={event.case_id for event in events}).count()
+        Event.objects.bulk_create(events, batch_size=BATCH, ignore_conflicts=True)
+        return Event.objects.filter(case_id__in={event.case_id for event in events}).count() - before
+
+    def _activities(self, names: set[str]) -> None:
+        new = names - self.activities.keys()
+        if not new:
+            return
+        if len(self.activities) + len(new) > max_activities():
+            raise EventError(
+                "too_many_activities",
+                "The events name more than %(limit)s distinct activities; this looks like an identifier column, "
+                "not an activity. Choose another column.",
+                limit=max_activities(),
+            )
+        for name in new:
+            if len(name) > 300:
+                raise EventError("long_activity", "An activity name is longer than 300 characters: '%(value)s'.",
+                                 value=name[:60])  # fmt: skip
+        Activity.objects.bulk_create([Activity(name=name) for name in new], ignore_conflicts=True)
+        self.activities.update(Activity.objects.filter(name__in=new).values_list("name", "id"))
+
+    def _cases(self, references: set[str]) -> None:
+        keys = {reference: pseudonymise(reference) for reference in references - self.cases.keys()}
+        if not keys:
+            return
+        customers = dict(Customer.objects.filter(pseudonym__in=keys.values()).values_list("pseudonym", "id"))
+        new = [Case(log=self.log, key=key, customer_id=customers.get(key)) for key in keys.values()]
+        Case.objects.bulk_create(new, batch_size=BATCH, ignore_conflicts=True)
+        ids = {}
+        for chunk in _chunks(list(keys.values()), CASE_CHUNK):
+            ids.update(Case.objects.filter(log=self.log, key__in=chunk).values_list("key", "id"))
+        self.cases.update({reference: ids[key] for reference, key in keys.items()})
+        self.case_ids.update(ids.values())
+
+    def _event(self, record: EventRecord) -> Event:
+        identity = (self.cases[record.case], record.activity, record.timestamp.isoformat(), record.lifecycle)
+        self.occurrences[identity] += 1
+        occurrence = self.occurrences[identity]
+        self.repeats += occurrence > 1
+        digest = hashlib.sha256(repr((self.log.id, *identity, occurrence)).encode()).hexdigest()
+        return Event(
+            case_id=identity[0], activity_id=self.activities[record.activity], timestamp=record.timestamp,
+            lifecycle=record.lifecycle[:40], resource=record.resource[:200], attributes=record.attributes,
+            channel_id=self._resolve(self.channels, record.channel, record, "channel"),
+            department_id=self._resolve(self.departments, record.department, record, "department"),
+            dedup_key=digest,
+        )  # fmt: skip
+
+    def _resolve(self, table: dict, value: str, record: EventRecord, role: str) -> int | None:
+        if not value:
+            return None
+        found = table.get(value.casefold())
+        if found is None:
+            template = (
+                "Row %(row)s: unknown %(role)s '%(value)s'."
+                if "row" in record.where
+                else "Event %(index)s: unknown %(role)s '%(value)s'."
+            )
+            raise EventError("unknown_" + role, template, role=role, value=value[:60], **record.where)
+        return found
+
+
+def _lookup(model) -> dict[str, int]:
+    table = {}
+    for pk, code, name in model.objects.values_list("id", "code", "name"):
+        table[code.casefold()] = pk
+        table[name.casefold()] = pk
+    return table
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def cases_refresh(*, case_ids: Iterable[int]) -> None:
+    """Recompute path, variant, start/end and directly-follows transitions of these cases from their events.
+
+    Order within a case: time, then arrival order (file order), as pm4py orders a log."""
+    for chunk in _chunks(sorted(case_ids), CASE_CHUNK):
+        rows = Event.objects.filter(case_id__in=chunk).order_by("case_id", "timestamp", "id")
+        paths: dict[int, list] = {}
+        for case_id, activity_id, stamp in rows.values_list("case_id", "activity_id", "timestamp"):
+            paths.setdefault(case_id, []).append((activity_id, stamp))
+        _store_cases(paths)
+
+
+def _store_cases(paths: dict[int, list]) -> None:
+    keys = {case_id: _variant_key([a for a, _ in steps]) for case_id, steps in paths.items()}
+    known = dict(Variant.objects.filter(key__in=set(keys.values())).values_list("key", "id"))
+    fresh = {key: case_id for case_id, key in keys.items() if key not in known}
+    Variant.objects.bulk_create(
+        [Variant(key=key, path=[a for a, _ in paths[cid]], length=len(paths[cid])) for key, cid in fresh.items()],
+        ignore_conflicts=True,
+    )
+    if fresh:
+        known.update(Variant.objects.filter(key__in=fresh.keys()).values_list("key", "id"))
+    Transition.objects.filter(case_id__in=paths.keys()).delete()
+    Transition.objects.bulk_create(
+        [
+            Transition(case_id=cid, from_activity_id=a, to_activity_id=b, seconds=(t2 - t1).total_seconds())
+            for cid, steps in paths.items()
+            for (a, t1), (b, t2) in zip(steps, steps[1:], strict=False)
+        ],
+        batch_size=BATCH,
+    )
+    cases = [
+        Case(id=cid, variant_id=known[keys[cid]], started_at=steps[0][1], ended_at=steps[-1][1], event_count=len(steps))
+        for cid, steps in paths.items()
+    ]
+    Case.objects.bulk_update(cases, ["variant", "started_at", "ended_at", "event_count"], batch_size=CASE_CHUNK)
+
+
+def _variant_key(path: list[int]) -> str:
+    return hashlib.sha256(",".join(map(str, path)).encode()).hexdigest()
+
+
+def activity_map(*, actor, activity: Activity, touchpoint) -> Activity:
+    """Map an activity to a touchpoint (None removes the mapping); audited."""
+    with transaction.atomic():
+        before = snapshot(activity, ["touchpoint"])
+        activity.touchpoint = touchpoint
+        activity.save(update_fields=["touchpoint", "updated_at"])
+        audit_record(
+            actor=actor, action="update", instance=activity, changes=diff(before, snapshot(activity, ["touchpoint"]))
+        )
+    return activity
