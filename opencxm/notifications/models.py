@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from opencxm.core.models import PublicModel
 from opencxm.notifications.choices import Delivery, DeliveryStatus
+from opencxm.notifications.events import event_label
 
 
 class Notification(PublicModel):
@@ -39,6 +40,10 @@ class Notification(PublicModel):
 
     def __str__(self):
         return self.subject
+
+    @property
+    def event_label(self) -> str:
+        return event_label(self.event)
 
 
 class NotificationPreference(models.Model):
@@ -88,6 +93,10 @@ class WebhookEndpoint(PublicModel):
     def __str__(self):
         return self.name
 
+    @property
+    def event_labels(self) -> list[str]:
+        return [event_label(event) for event in self.events]
+
 
 class WebhookDelivery(PublicModel):
     """One event for one endpoint: retried with growing pauses until it succeeds or runs out of attempts."""
@@ -114,6 +123,10 @@ class WebhookDelivery(PublicModel):
 
     def __str__(self):
         return f"{self.event} → {self.endpoint}"
+
+    @property
+    def event_label(self) -> str:
+        return event_label(self.event)
 
 
 class WebhookAttempt(models.Model):

@@ -21,7 +21,16 @@ def inbox(request):
     unread_only = request.GET.get("show") == "unread"
     rows = selectors.inbox(request.user, unread_only=unread_only)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "notifications/inbox.html", {"page": page, "unread_only": unread_only})
+    context = {"page": page, "unread_only": unread_only, "inbox_unread": selectors.unread_count(request.user)}
+    return render(request, "notifications/inbox.html", context)
+
+
+@require_GET
+def unread_badge(request):
+    """The navigation's unread count, loaded by htmx after the page (no query on every page render)."""
+    require(access_for(request.user).can_read)
+    context = {"inbox_unread": selectors.unread_count(request.user)}
+    return render(request, "notifications/inbox.html#unread_badge", context)
 
 
 @require_POST
