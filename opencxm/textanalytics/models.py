@@ -57,6 +57,7 @@ class CommentAnalysis(models.Model):
     truncated = models.BooleanField(_("truncated"), default=False)
     engine = models.CharField(_("engine"), max_length=20)
     engine_version = models.CharField(_("engine version"), max_length=40)
+    text_hash = models.CharField(max_length=32, blank=True)  # of the analysed comment and language
     analysed_at = models.DateTimeField(_("analysed"))
     embedding = models.BinaryField(null=True, blank=True)
     corrected_sentiment = models.CharField(
@@ -97,6 +98,9 @@ class CommentTopic(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["analysis", "topic"], name="comment_topic_unique")]
+
+    def __str__(self):
+        return f"{self.analysis_id} {self.topic_id} {self.source}"
 
 
 class EnrichmentRun(PublicModel):
@@ -170,3 +174,6 @@ class TopicRollup(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["source", "day"]), models.Index(fields=["topic", "day"])]
+
+    def __str__(self):
+        return f"{self.day} {self.topic_id} {self.analysed}"
