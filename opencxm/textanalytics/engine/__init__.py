@@ -29,6 +29,7 @@ from .base import (
     SentenceSentiment,
     TopicMatch,
 )
+from .classifier import CentroidClassifier, LogisticClassifier, load_classifier, train_classifier
 
 ENGINE_NAMES = ("fast", "quality")
 
@@ -63,6 +64,10 @@ __all__ = [
     "SENTIMENT_LABELS",
     "UNDETERMINED",
     "Analysis",
+    "CentroidClassifier",
+    "LogisticClassifier",
+    "load_classifier",
+    "train_classifier",
     "Engine",
     "SentenceSentiment",
     "TopicMatch",

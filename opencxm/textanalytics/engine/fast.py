@@ -1,0 +1,102 @@
+"""The "fast" engine: restricted language ID, lexicon + rules sentiment, rule topics, regex redaction.
+
+Pure Python plus small data files; no model, no network. Thread-compatible but not thread-safe (caches).
+"""
+
+from __future__ import annotations
+
+from .base import MAX_CHARS, OTHER, UNDETERMINED, Analysis, SentenceSentiment
+from .language import LanguageDetector
+from .pii import Redactor
+from .sentiment import EnglishSentiment, GermanSentiment, emoji_score, label_for
+from .taxonomy import Lemmatizer, Taxonomy
+from .text import TOKEN, clean, letter_count, split_sentences
+
+KNOWN_LANGUAGES = {"de", "en", OTHER, UNDETERMINED}
+
+
+def normalise_language(value) -> str | None:
+    """Map a language column value ("de", "DE", "de-AT", "German", "deutsch") to de/en/other; None if blank."""
+    if value is None:
+        return None
+    v = str(value).strip().lower()
+    if not v or v == "nan":
+        return None
+    if v.startswith(("de", "ger")) or v == "deutsch":
+        return "de"
+    if v.startswith("en"):
+        return "en"
+    if v == UNDETERMINED:
+        return UNDETERMINED
+    return OTHER
+
+
+class FastEngine:
+    name = "fast"
+
+    def __init__(self, taxonomy=None, pii_patterns=None, max_chars: int = MAX_CHARS):
+        self.taxonomy = Taxonomy.coerce(taxonomy)
+        self.redactor = Redactor(pii_patterns)
+        self.detector = LanguageDetector()
+        self.lemmatizer = Lemmatizer()
+        self.sentiment = {"de": GermanSentiment(), "en": EnglishSentiment()}
+        self.max_chars = max_chars
+
+    # -- pieces (the quality engine reuses them) --
+
+    def prepare(self, raw, language=None):
+        text, truncated = clean(raw, self.max_chars)
+        toks = TOKEN.findall(text)
+        lowered = [t.lower() for t in toks]
+        lang = normalise_language(language)
+        if lang is None:
+            lang = self.detector.detect(text, lowered, letter_count(text))
+        return text, truncated, lowered, lang
+
+    def score_sentiment(self, text: str, lang: str) -> tuple[float, list[str]]:
+        if lang in ("de", "en"):
+            return self.sentiment[lang].score(text)
+        if lang == UNDETERMINED and text:
+            score, cues = self.sentiment["en"].score(text)  # emoticons and many emoji (VADER knows them)
+            return (score or emoji_score(text)), cues
+        return 0.0, []
+
+    def sentence_sentiments(self, text: str, lang: str) -> tuple[list[SentenceSentiment], float, list[str]]:
+        spans = split_sentences(text)
+        whole, cues = self.score_sentiment(text, lang)
+        if len(spans) <= 1:
+            sents = [SentenceSentiment(text, label_for(whole, lang), whole, 0, len(text))] if text else []
+            return sents, whole, cues
+        sents = []
+        for start, end in spans:
+            piece = text[start:end]
+            s, _ = self.score_sentiment(piece, lang)
+            sents.append(SentenceSentiment(piece, label_for(s, lang), s, start, end))
+        return sents, whole, cues
+
+    def topics_for(self, lowered: list[str], lang: str):
+        lemmas = self.lemmatizer.lemmas(lowered, lang)
+        return self.taxonomy.match(self.taxonomy.doc(lowered, lemmas), lang)
+
+    def analyze(self, text, language=None) -> Analysis:
+        cleaned, truncated, lowered, lang = self.prepare(text, language)
+        sents, score, cues = self.sentence_sentiments(cleaned, lang)
+        notes = [f"truncated to {self.max_chars} characters"] if truncated else []
+        return Analysis(
+            language=lang,
+            sentiment_label=label_for(score, lang),
+            sentiment_score=score,
+            sentences=sents,
+            topics=self.topics_for(lowered, lang) if lowered else [],
+            redacted_text=self.redactor.redact(cleaned),
+            truncated=truncated,
+            engine=self.name,
+            notes=notes,
+            cues=tuple(cues),
+        )
+
+    def analyze_many(self, texts, languages=None) -> list[Analysis]:
+        langs = languages if languages is not None else [None] * len(texts)
+        if len(langs) != len(texts):
+            raise ValueError("languages must have the same length as texts")
+        return [self.analyze(t, lg) for t, lg in zip(texts, langs, strict=True)]

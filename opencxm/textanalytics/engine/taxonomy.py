@@ -1,0 +1,434 @@
+"""Two-level topic taxonomy with boolean matching rules per language.
+
+Rule syntax (case-insensitive)::
+
+    rechnung* AND (falsch* OR fehler* OR doppelt*) NOT gutschrift*
+    "nicht gekommen" OR techniker* NEAR/3 termin*
+    *rechnung*            (infix: matches inside compounds, "Handyrechnung")
+
+* ``word`` matches a token or its simplemma lemma exactly; ``word*`` is a prefix (German compounds:
+  "rechnung*" matches "Rechnungsbetrag"); ``*word*`` matches anywhere inside a token.
+* ``"two words"`` is a phrase: consecutive tokens, each element may use ``*``.
+* ``A NEAR/n B``: A and B at most n tokens apart (either order).
+* ``AND`` (also implicit between adjacent terms), ``OR``, ``NOT`` (``a NOT b`` = a AND NOT b), parentheses.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import simplemma
+
+from . import resources
+from .base import TopicMatch
+
+_TOKEN_RX = re.compile(r'\(|\)|"[^"]*"|NEAR/\d+|[^\s()"]+')
+
+
+class RuleError(ValueError):
+    pass
+
+
+# ---- terms ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Term:
+    text: str  # without stars, lower case
+    kind: str  # "exact" | "prefix" | "infix"
+
+    @classmethod
+    def parse(cls, raw: str) -> Term:
+        w = raw.lower()
+        if w.startswith("*") and w.endswith("*") and len(w) > 2:
+            return cls(w.strip("*"), "infix")
+        if w.endswith("*") and len(w) > 1:
+            return cls(w.rstrip("*"), "prefix")
+        if "*" in w or not w:
+            raise RuleError(f"unsupported wildcard in {raw!r}")
+        return cls(w, "exact")
+
+    def __str__(self) -> str:
+        return {"exact": self.text, "prefix": self.text + "*", "infix": f"*{self.text}*"}[self.kind]
+
+
+class TermIndex:
+    """All terms of a rule set, indexed so a document is matched in one pass over its tokens."""
+
+    def __init__(self, terms):
+        self.exact: dict[str, list[Term]] = {}
+        self.prefix: dict[str, list[Term]] = {}
+        self.infix: list[Term] = []
+        for t in set(terms):
+            if t.kind == "exact":
+                self.exact.setdefault(t.text, []).append(t)
+            elif t.kind == "prefix":
+                self.prefix.setdefault(t.text, []).append(t)
+            else:
+                self.infix.append(t)
+        self.prefix_lengths = sorted({len(k) for k in self.prefix})
+
+    def scan(self, tokens: list[str], lemmas: list[str], joined: str) -> dict[Term, list[int]]:
+        hits: dict[Term, list[int]] = {}
+        exact, prefix, lengths = self.exact, self.prefix, self.prefix_lengths
+        for i, (tok, lm) in enumerate(zip(tokens, lemmas, strict=True)):
+            words = (tok,) if tok == lm else (tok, lm)
+            seen: set[Term] = set()
+            for w in words:
+                for t in exact.get(w, ()):
+                    seen.add(t)
+                n = len(w)
+                for L in lengths:
+                    if n < L:
+                        break
+                    for t in prefix.get(w[:L], ()):
+                        seen.add(t)
+            for t in seen:
+                hits.setdefault(t, []).append(i)
+        for t in self.infix:
+            if t.text in joined:
+                pos = [i for i, tok in enumerate(tokens) if t.text in tok]
+                if pos:
+                    hits[t] = pos
+        return hits
+
+
+class Doc:
+    """A tokenised text: lower-cased tokens and their lemmas, with term positions."""
+
+    __slots__ = ("tokens", "lemmas", "_cache", "joined", "_indexed")
+
+    def __init__(self, tokens: list[str], lemmas: list[str], index: TermIndex | None = None):
+        self.tokens = tokens
+        self.lemmas = lemmas
+        self.joined = " ".join(tokens)
+        self._indexed = index is not None
+        self._cache: dict[Term, tuple[int, ...]] = (
+            {t: tuple(p) for t, p in index.scan(tokens, lemmas, self.joined).items()} if index is not None else {}
+        )
+
+    @property
+    def hit_terms(self):
+        return self._cache.keys()
+
+    def positions(self, term: Term) -> tuple[int, ...]:
+        hit = self._cache.get(term)
+        if hit is not None:
+            return hit
+        if self._indexed:
+            return ()
+        s = term.text
+        if term.kind == "exact":
+            pos = tuple(i for i, (t, lm) in enumerate(zip(self.tokens, self.lemmas, strict=True)) if s in (t, lm))
+        elif term.kind == "prefix":
+            pos = tuple(
+                i
+                for i, (t, lm) in enumerate(zip(self.tokens, self.lemmas, strict=True))
+                if t.startswith(s) or lm.startswith(s)
+            )
+        else:
+            pos = tuple(i for i, t in enumerate(self.tokens) if s in t) if s in self.joined else ()
+        self._cache[term] = pos
+        return pos
+
+
+def node_terms(node) -> set[Term]:
+    """Positive terms of a rule (those under NOT excluded): a rule can only match if one of them occurs."""
+    if isinstance(node, TermNode):
+        return {node.term}
+    if isinstance(node, PhraseNode):
+        return set(node.terms)
+    if isinstance(node, NearNode):
+        return node_terms(node.left) | node_terms(node.right)
+    if isinstance(node, AndNode | OrNode):
+        return set().union(*(node_terms(p) for p in node.parts))
+    return set()
+
+
+def all_terms(node) -> set[Term]:
+    out = node_terms(node)
+    if isinstance(node, AndNode):
+        for n in node.negated:
+            out |= all_terms(n)
+    for child in getattr(node, "parts", ()):
+        out |= all_terms(child)
+    return out
+
+
+# ---- expression nodes: positions(doc) -> tuple of hit positions (empty = no match); terms() for explanation ---
+
+
+class Node:
+    def positions(self, doc: Doc) -> tuple[int, ...]:
+        raise NotImplementedError
+
+    def hits(self, doc: Doc) -> list[str]:
+        """Matched surface tokens (for explanations)."""
+        return []
+
+
+@dataclass
+class TermNode(Node):
+    term: Term
+
+    def positions(self, doc):
+        return doc.positions(self.term)
+
+    def hits(self, doc):
+        return [doc.tokens[i] for i in doc.positions(self.term)]
+
+
+@dataclass
+class PhraseNode(Node):
+    terms: list[Term]
+
+    def positions(self, doc):
+        first = doc.positions(self.terms[0])
+        out = []
+        for p in first:
+            if all(p + k in doc.positions(t) for k, t in enumerate(self.terms[1:], start=1)):
+                out.append(p)
+        return tuple(out)
+
+    def hits(self, doc):
+        n = len(self.terms)
+        return [" ".join(doc.tokens[p : p + n]) for p in self.positions(doc)]
+
+
+@dataclass
+class NearNode(Node):
+    left: Node
+    right: Node
+    distance: int
+
+    def positions(self, doc):
+        lp, rp = self.left.positions(doc), self.right.positions(doc)
+        if not lp or not rp:
+            return ()
+        return tuple(sorted({a for a in lp for b in rp if abs(a - b) <= self.distance}))
+
+    def hits(self, doc):
+        return self.left.hits(doc) + self.right.hits(doc) if self.positions(doc) else []
+
+
+@dataclass
+class AndNode(Node):
+    parts: list[Node]
+    negated: list[Node] = field(default_factory=list)
+
+    def positions(self, doc):
+        found: set[int] = set()
+        for p in self.parts:
+            pos = p.positions(doc)
+            if not pos:
+                return ()
+            found.update(pos)
+        for n in self.negated:
+            if n.positions(doc):
+                return ()
+        return tuple(sorted(found))
+
+    def hits(self, doc):
+        return [h for p in self.parts for h in p.hits(doc)] if self.positions(doc) else []
+
+
+@dataclass
+class OrNode(Node):
+    parts: list[Node]
+
+    def positions(self, doc):
+        found: set[int] = set()
+        for p in self.parts:
+            found.update(p.positions(doc))
+        return tuple(sorted(found))
+
+    def hits(self, doc):
+        return [h for p in self.parts if p.positions(doc) for h in p.hits(doc)]
+
+
+class _Parser:
+    def __init__(self, text: str):
+        self.toks = _TOKEN_RX.findall(text)
+        self.i = 0
+        self.source = text
+
+    def peek(self):
+        return self.toks[self.i] if self.i < len(self.toks) else None
+
+    def take(self):
+        tok = self.peek()
+        self.i += 1
+        return tok
+
+    def parse(self) -> Node:
+        if not self.toks:
+            raise RuleError("empty rule")
+        node = self.or_expr()
+        if self.peek() is not None:
+            raise RuleError(f"unexpected {self.peek()!r} in rule {self.source!r}")
+        return node
+
+    def or_expr(self) -> Node:
+        parts = [self.and_expr()]
+        while self.peek() == "OR":
+            self.take()
+            parts.append(self.and_expr())
+        return parts[0] if len(parts) == 1 else OrNode(parts)
+
+    def and_expr(self) -> Node:
+        parts: list[Node] = []
+        negated: list[Node] = []
+        parts.append(self.near_expr())
+        while True:
+            tok = self.peek()
+            if tok is None or tok in (")", "OR"):
+                break
+            if tok == "NOT":
+                self.take()
+                negated.append(self.near_expr())
+            elif tok == "AND":
+                self.take()
+                if self.peek() == "NOT":
+                    self.take()
+                    negated.append(self.near_expr())
+                else:
+                    parts.append(self.near_expr())
+            else:
+                parts.append(self.near_expr())  # implicit AND
+        if len(parts) == 1 and not negated:
+            return parts[0]
+        return AndNode(parts, negated)
+
+    def near_expr(self) -> Node:
+        left = self.atom()
+        while self.peek() and self.peek().startswith("NEAR/"):
+            distance = int(self.take().split("/")[1])
+            left = NearNode(left, self.atom(), distance)
+        return left
+
+    def atom(self) -> Node:
+        tok = self.take()
+        if tok is None:
+            raise RuleError(f"rule ends too early: {self.source!r}")
+        if tok == "(":
+            node = self.or_expr()
+            if self.take() != ")":
+                raise RuleError(f"missing ')' in rule {self.source!r}")
+            return node
+        if tok in (")", "AND", "OR", "NOT") or tok.startswith("NEAR/"):
+            raise RuleError(f"unexpected {tok!r} in rule {self.source!r}")
+        if tok.startswith('"'):
+            words = tok.strip('"').split()
+            if not words:
+                raise RuleError("empty phrase")
+            terms = [Term.parse(w) for w in words]
+            return TermNode(terms[0]) if len(terms) == 1 else PhraseNode(terms)
+        return TermNode(Term.parse(tok))
+
+
+def parse_rule(text: str) -> Node:
+    """Parse a rule expression (raises RuleError with a readable message)."""
+    return _Parser(text).parse()
+
+
+# ---- taxonomy ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Topic:
+    key: str
+    path: tuple[str, ...]
+    rules: dict[str, list[Node]]  # language -> parsed rules
+    descriptions: dict[str, str]
+
+
+class Taxonomy:
+    """Parsed taxonomy. ``data`` is the JSON form (see data/taxonomy_default.json)."""
+
+    def __init__(self, data: dict, label_language: str | None = None):
+        self.data = data
+        self.label_language = label_language or data.get("label_language", "de")
+        self.topics: list[Topic] = []
+        # per language: [(topic, rule, positive terms)]
+        self._rules: dict[str, list[tuple[Topic, Node, frozenset]]] = {}
+        terms: set[Term] = set()
+        for parent in data.get("topics", []):
+            plabel = _label(parent, self.label_language)
+            for child in parent.get("children", []):
+                rules = {
+                    lang: [parse_rule(r) for r in exprs if r.strip()] for lang, exprs in child.get("rules", {}).items()
+                }
+                topic = Topic(
+                    key=child["key"],
+                    path=(plabel, _label(child, self.label_language)),
+                    rules=rules,
+                    descriptions=dict(child.get("description", {})),
+                )
+                self.topics.append(topic)
+                for lang, nodes in rules.items():
+                    for node in nodes:
+                        self._rules.setdefault(lang, []).append((topic, node, frozenset(node_terms(node))))
+                        terms |= all_terms(node)
+        self.index = TermIndex(terms)
+
+    @classmethod
+    def default(cls) -> Taxonomy:
+        return cls(resources.load_json("taxonomy_default.json"))
+
+    @classmethod
+    def coerce(cls, value) -> Taxonomy:
+        if value is None:
+            return cls.default()
+        if isinstance(value, Taxonomy):
+            return value
+        return cls(value)
+
+    def doc(self, tokens: list[str], lemmas: list[str]) -> Doc:
+        return Doc(tokens, lemmas, self.index)
+
+    def match(self, doc: Doc, language: str) -> list[TopicMatch]:
+        """Topics whose rules (for ``language``; both languages when it is not de/en) match ``doc``."""
+        langs = (language,) if language in ("de", "en") else ("de", "en")
+        present = doc.hit_terms
+        if not present:
+            return []
+        found: dict[str, TopicMatch] = {}
+        for lang in langs:
+            for topic, node, needed in self._rules.get(lang, ()):
+                if topic.key in found or needed.isdisjoint(present):
+                    continue
+                if node.positions(doc):
+                    terms = tuple(dict.fromkeys(node.hits(doc)))
+                    found[topic.key] = TopicMatch(key=topic.key, path=topic.path, matched_terms=terms, source="rule")
+        order = {t.key: i for i, t in enumerate(self.topics)}
+        return sorted(found.values(), key=lambda m: order[m.key])
+
+
+def _label(node: dict, language: str) -> str:
+    label = node.get("label", node.get("key", ""))
+    if isinstance(label, dict):
+        return label.get(language) or label.get("en") or next(iter(label.values()), node.get("key", ""))
+    return label
+
+
+class Lemmatizer:
+    """Cached simplemma lemmatiser per language (lower-cased output)."""
+
+    def __init__(self, max_cache: int = 300_000):
+        self.cache: dict[tuple[str, str], str] = {}
+        self.max_cache = max_cache
+
+    def lemmas(self, tokens: list[str], language: str) -> list[str]:
+        lang = language if language in ("de", "en") else "de"
+        out = []
+        cache = self.cache
+        for t in tokens:
+            key = (lang, t)
+            lm = cache.get(key)
+            if lm is None:
+                lm = simplemma.lemmatize(t, lang=lang).lower()
+                if len(cache) < self.max_cache:
+                    cache[key] = lm
+            out.append(lm)
+        return out

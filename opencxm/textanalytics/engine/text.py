@@ -1,0 +1,106 @@
+"""Text preparation: decoding, HTML stripping, truncation, tokenising, sentence splitting."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+from .base import MAX_CHARS
+
+_TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|<[^>]{0,500}>", re.IGNORECASE | re.DOTALL)
+_BLOCK_TAG = re.compile(r"<\s*(br|/p|/div|/li|/h\d|/tr|p|div|li)\b[^>]{0,200}>", re.IGNORECASE)
+_WS = re.compile(r"[ \t\f\v\u00a0]+")
+_NL = re.compile(r"\s*\n\s*")
+_CTRL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# words: letters/digits incl. umlauts, inner hyphens and apostrophes ("E-Mail", "don't")
+TOKEN = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*", re.UNICODE)
+_SENT_END = re.compile(r"(?<=[.!?…])[\"'”)]*\s+(?=[\"'„“(]*[A-ZÄÖÜ0-9])|(?<=[!?])\s*(?=[A-ZÄÖÜ])|\n+")
+_ABBREV = re.compile(
+    r"\b(?:z\.B|d\.h|u\.a|bzw|ca|Nr|Hr|Fr|Dr|Mr|Mrs|Ms|St|usw|etc|vs|inkl|ggf|evtl|bspw|e\.g|i\.e)\.$", re.IGNORECASE
+)
+
+
+def to_text(value) -> str:
+    """Turn whatever a file gave us into str: bytes are decoded (UTF-8, then cp1252 as a fallback), None is ""."""
+    if value is None:
+        return ""
+    if isinstance(value, bytes | bytearray):
+        try:
+            return bytes(value).decode("utf-8")
+        except UnicodeDecodeError:
+            return bytes(value).decode("cp1252", errors="replace")
+    if isinstance(value, float) and value != value:  # NaN from spreadsheets
+        return ""
+    return str(value)
+
+
+def looks_like_html(text: str) -> bool:
+    return "<" in text and ">" in text or "&" in text and ";" in text
+
+
+def strip_html(text: str) -> str:
+    """Remove tags (script/style with content), keep the text, unescape entities."""
+    if "<" in text:
+        text = _BLOCK_TAG.sub("\n", text)
+        text = _TAG.sub("", text)
+    if "&" in text:
+        text = html.unescape(text)
+    return text
+
+
+def clean(value, max_chars: int = MAX_CHARS) -> tuple[str, bool]:
+    """Return (cleaned text, truncated?). Cleaning: decode, NFC, strip HTML, drop control chars, squeeze spaces.
+
+    Text longer than ``max_chars`` after cleaning is cut at the last word boundary before the limit.
+    """
+    text = to_text(value)
+    if not text:
+        return "", False
+    if len(text) > max_chars * 4:  # do not run the regexes over megabytes
+        text = text[: max_chars * 4]
+    text = unicodedata.normalize("NFC", text)
+    if looks_like_html(text):
+        text = strip_html(text)
+    if "\ufffd" in text:
+        text = text.replace("\ufffd", " ")
+    text = _CTRL.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _NL.sub("\n", _WS.sub(" ", text)).strip()
+    truncated = False
+    if len(text) > max_chars:
+        cut = text.rfind(" ", 0, max_chars)
+        text = text[: cut if cut > max_chars // 2 else max_chars].rstrip()
+        truncated = True
+    return text, truncated
+
+
+def tokens(text: str) -> list[str]:
+    return TOKEN.findall(text)
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans (start, end) in ``text``. Simple rules: ., !, ?, … followed by a capital, or a newline."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _SENT_END.finditer(text):
+        piece = text[start : m.start()]
+        if _ABBREV.search(piece.rstrip()):
+            continue
+        if piece.strip():
+            spans.append(_trim(text, start, m.start()))
+        start = m.end()
+    if text[start:].strip():
+        spans.append(_trim(text, start, len(text)))
+    return spans
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def letter_count(text: str) -> int:
+    return sum(1 for ch in text if ch.isalpha())
