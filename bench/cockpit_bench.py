@@ -213,7 +213,7 @@ def child(engine: str, parquet: Path, repeat: int, out: Path) -> None:
     from opencxm.journeys.models import Segment
     from opencxm.touchpoints.models import Channel, Touchpoint
 
-    result = {"engine": engine}
+    result = {"engine": engine, "urlconf": _usable_urlconf()}
     source = DataSource.objects.create(name="Benchmark cockpit")
     maps = {
         "touchpoint": dict(Touchpoint.objects.values_list("code", "id")),
@@ -271,6 +271,21 @@ def child(engine: str, parquet: Path, repeat: int, out: Path) -> None:
     result["dept_touchpoints"] = sorted(dept_codes)
     del codes
     out.write_text(json.dumps(result, indent=2, default=str))
+
+
+def _usable_urlconf() -> str:
+    """The project's URLconf, or bench/urls.py when it cannot be imported (the cockpit only reverses its own
+    URLs for the explorer links, so the figures and their queries are the same)."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    try:
+        import_module(settings.ROOT_URLCONF)
+    except Exception as error:  # noqa: BLE001 - any import problem of unrelated apps
+        log(f"project URLconf not importable ({error}); using bench.urls")
+        settings.ROOT_URLCONF = "bench.urls"
+    return settings.ROOT_URLCONF
 
 
 def _select_with_ids(parquet: Path, maps: dict, source_id: int, *, sqlite: bool) -> str:
