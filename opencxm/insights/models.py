@@ -48,7 +48,9 @@ class Insight(PublicModel):
     steps = models.ManyToManyField(
         "journeys.JourneyStep", blank=True, related_name="insights", verbose_name=_("journey steps")
     )
-    segments = models.ManyToManyField("journeys.Segment", blank=True, related_name="insights", verbose_name=_("segments"))
+    segments = models.ManyToManyField(
+        "journeys.Segment", blank=True, related_name="insights", verbose_name=_("segments")
+    )
     feedback = models.ManyToManyField(
         "feedback.Feedback", blank=True, related_name="insights", verbose_name=_("feedback records")
     )
@@ -87,6 +89,9 @@ class InsightEvent(models.Model):
         ordering = ["at", "id"]
         verbose_name = _("insight event")
         verbose_name_plural = _("insight events")
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.type}"
 
 
 class Action(PublicModel):
@@ -139,3 +144,6 @@ class ActionEvent(models.Model):
         ordering = ["at", "id"]
         verbose_name = _("action event")
         verbose_name_plural = _("action events")
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.type}"
