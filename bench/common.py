@@ -90,15 +90,17 @@ class Database:
         subprocess.run([OPENCXM, "shell", "-c", LOAD_DEMO], env=env, check=True)
 
     def fresh(self) -> None:
-        """A working database equal to the template."""
+        """A working database equal to the template, migrated to the current code (apps may have been added
+        since the template was made)."""
         self.prepare_template()
         if self.engine == "sqlite":
             shutil.rmtree(self.data_dir, ignore_errors=True)
             shutil.copytree(self.template_dir, self.data_dir)
-            return
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{self.name}" TEMPLATE "{self.name}_tpl"')
+        else:
+            with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+                conn.execute(f'CREATE DATABASE "{self.name}" TEMPLATE "{self.name}_tpl"')
+        subprocess.run([OPENCXM, "migrate", "-v", "0"], env=self.env(), check=True)
 
     def sqlite_path(self) -> Path:
         return self.data_dir / "opencxm.sqlite3"
