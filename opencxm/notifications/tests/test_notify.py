@@ -139,7 +139,9 @@ def test_failed_digest_is_retried(people, smtp_server, settings):
     assert len(smtp_server.messages) == 1
 
 
-def test_send_email_false_creates_inbox_entries_only(people, smtp_server, immediate_tasks, django_capture_on_commit_callbacks):
+def test_send_email_false_creates_inbox_entries_only(
+    people, smtp_server, immediate_tasks, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         created = _notify([people["anna"]], send_email=False)
     assert callbacks == []
