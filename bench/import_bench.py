@@ -143,11 +143,13 @@ def main(argv=None) -> None:
         log(f"generating {args.rows} rows into {path}")
         generate.write(path, args.rows)
     results = {}
+    command = "python bench/import_bench.py " + " ".join(argv if argv is not None else sys.argv[1:])
     for engine in args.engines.split(","):
         results[engine] = bench_engine(engine, path, args.rows, args.repeat)
-    command = "python bench/import_bench.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    save(args.name or f"import-{args.rows}", {"command": command.strip(), "csv_mb": round(path.stat().st_size / 1e6, 1),
-                                              "repeat": args.repeat, "results": results})  # fmt: skip
+        # saved after every engine, so a failure later keeps the figures measured so far
+        save(args.name or f"import-{args.rows}", {"command": command.strip(), "repeat": args.repeat,
+                                                  "csv_mb": round(path.stat().st_size / 1e6, 1),
+                                                  "results": results})  # fmt: skip
     for engine, r in results.items():
         print(f"{engine}: {r['rows']} rows, product {r['product_rows_per_s']} rows/s, "
               f"raw {r['raw_rows_per_s']} rows/s, ratio {r['ratio']:.3f}, peak RSS {r['peak_rss_mb']} MB")  # fmt: skip
