@@ -1,0 +1,129 @@
+"""Enrichment: results stored, idempotent, resumable after a crash, corrections never overwritten, policy."""
+
+import pytest
+
+from opencxm.core.models import AuditEntry
+from opencxm.textanalytics import services
+from opencxm.textanalytics.models import CommentAnalysis, CommentTopic, EnrichmentRun, TopicRollup
+
+
+def _state():
+    analyses = list(
+        CommentAnalysis.objects.order_by("feedback_id").values(
+            "feedback_id", "sentiment_label", "sentiment_score", "redacted_text", "engine_version", "analysed_at",
+            "corrected_sentiment",
+        )
+    )  # fmt: skip
+    links = sorted(CommentTopic.objects.values_list("analysis__feedback_id", "topic__key", "source", "removed"))
+    rollups = sorted(TopicRollup.objects.values_list("day", "topic_id", "analysed", "negative", "positive"), key=str)
+    return analyses, links, rollups
+
+
+def test_enrichment_stores_language_sentiment_topics_and_redacted_text(taxonomy, comments):
+    run = services.enrich_pending()
+    assert (run.status, run.processed, run.changed) == ("done", 6, 6)
+    first = CommentAnalysis.objects.get(feedback=comments[0])
+    assert first.language == "de"
+    assert first.sentiment_label == "negative"
+    keys = sorted(first.topic_links.values_list("topic__key", flat=True))
+    assert keys == ["billing.payment", "billing.wrong"]
+    second = CommentAnalysis.objects.get(feedback=comments[1])
+    assert "mueller@example.com" not in second.redacted_text
+    assert "Müller" not in second.redacted_text
+    assert CommentAnalysis.objects.get(feedback=comments[2]).topic_links.get().topic.key == "app"
+    assert CommentAnalysis.objects.get(feedback=comments[3]).sentiment_label == "positive"
+    assert CommentAnalysis.objects.get(feedback=comments[5]).topic_links.get().topic.key == "billing.wrong"
+
+
+def test_enrichment_is_idempotent(taxonomy, comments):
+    services.enrich_pending()
+    before = _state()
+    run = services.enrich_pending()
+    assert (run.processed, run.changed) == (0, 0)
+    rescan = services.enrich_pending(rescan_all=True)
+    assert (rescan.processed, rescan.changed) == (6, 0)
+    assert _state() == before
+
+
+def test_crashed_run_resumes_where_it_stopped(taxonomy, comments, monkeypatch):
+    calls = {"n": 0}
+    original = services._enrich_batch
+
+    def crash_on_second_batch(*args):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("worker killed")
+        return original(*args)
+
+    monkeypatch.setattr(services, "_enrich_batch", crash_on_second_batch)
+    with pytest.raises(RuntimeError):
+        services.enrich_pending(batch_size=2)
+    crashed = EnrichmentRun.objects.get()
+    assert (crashed.status, crashed.processed) == ("failed", 2)
+    assert CommentAnalysis.objects.count() == 2
+    # a crash that killed the process leaves the run "running": the next run continues from its cursor
+    EnrichmentRun.objects.update(status="running")
+    monkeypatch.setattr(services, "_enrich_batch", original)
+    resumed = services.enrich_pending(batch_size=2)
+    assert resumed.pk == crashed.pk
+    assert (resumed.status, resumed.processed) == ("done", 6)
+    assert CommentAnalysis.objects.count() == 6
+    assert CommentTopic.objects.filter(analysis__feedback=comments[0]).count() == 2
+
+
+def test_changed_comment_is_analysed_again(taxonomy, comments):
+    services.enrich_pending()
+    feedback = comments[3]
+    feedback.comment = "Die App ist furchtbar langsam."
+    feedback.save()
+    run = services.enrich_pending()
+    assert (run.processed, run.changed) == (1, 1)
+    assert CommentAnalysis.objects.get(feedback=feedback).topic_links.get().topic.key == "app"
+
+
+def test_corrections_survive_re_enrichment(taxonomy, comments, world):
+    services.enrich_pending()
+    analysis = CommentAnalysis.objects.get(feedback=comments[2])
+    services.analysis_correct(
+        actor=world.users["cx_team"], analysis=analysis, sentiment="neutral", add=[taxonomy["payment"]],
+        remove=[taxonomy["app"]],
+    )  # fmt: skip
+    services.enrich_pending(rescan_all=True)
+    services.enrich_feedback(feedback_ids=[comments[2].pk])
+    analysis.refresh_from_db()
+    assert (analysis.sentiment_label, analysis.corrected_sentiment, analysis.sentiment) == (
+        "negative", "neutral", "neutral",
+    )  # fmt: skip
+    links = sorted(analysis.topic_links.values_list("topic__key", "source", "removed"))
+    assert links == [("app", "correction", True), ("billing.payment", "correction", False)]
+    entry = AuditEntry.objects.filter(object_id=comments[2].public_id).get()
+    assert entry.changes == {
+        "correction": {"sentiment": ["negative", "neutral"], "topics": [["app"], ["billing.payment"]]}
+    }
+
+
+def test_policy_without_raw_comments_replaces_the_comment(taxonomy, comments, settings):
+    settings.OPENCXM_STORE_RAW_COMMENTS = False
+    services.enrich_pending()
+    comments[1].refresh_from_db()
+    assert "mueller@example.com" not in comments[1].comment
+    assert comments[1].comment == CommentAnalysis.objects.get(feedback=comments[1]).redacted_text
+    assert services.enrich_pending().changed == 0
+
+
+def test_taxonomy_edit_re_enriches(taxonomy, comments, world):
+    services.enrich_pending()
+    services.topic_update(actor=world.users["cx_team"], topic=taxonomy["app"], data={"rules": {"de": ["service*"]}})
+    run = services.enrich_pending()
+    assert run.processed == 6
+    assert CommentAnalysis.objects.get(feedback=comments[3]).topic_links.get().topic.key == "app"
+    assert not CommentAnalysis.objects.get(feedback=comments[2]).topic_links.exists()
+
+
+def test_default_taxonomy_loads_once(db):
+    created = services.taxonomy_load_default()
+    assert created > 20
+    assert services.taxonomy_load_default() == 0
+    from opencxm.textanalytics.models import Topic
+
+    assert Topic.objects.get(key="billing.wrong_invoice").parent.key == "billing"
