@@ -131,7 +131,22 @@ def _notify(alert: Alert, flag: str, kind: str) -> int:
         logger.exception("could not send the %s e-mail of alert %s", kind, alert.public_id)
         Alert.objects.filter(pk=alert.pk).update(**{flag: None})
         return 0
+    _notify_inbox(alert, kind)
     return 1
+
+
+def _notify_inbox(alert: Alert, kind: str) -> None:
+    """The same alert in the in-app inbox of the same recipients (no second e-mail: the alert sent its own)."""
+    from opencxm.notifications.events import ALERT_CLOSED, ALERT_RAISED
+    from opencxm.notifications.services import department_recipients, notify
+
+    users = [user for user in department_recipients(alert.department_id) if user.email]
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = render_to_string(f"analytics/email/alert_{kind}_subject.txt", alert_context(alert))
+    link = reverse("targets:department_inbox", args=[alert.department.public_id])
+    event = ALERT_RAISED if kind == "raised" else ALERT_CLOSED
+    notify(event=event, recipients=users, subject=" ".join(subject.split()), body="", link=link, obj=alert,
+           send_email=False)  # fmt: skip
 
 
 def ambassador_addresses(department_id: int) -> list[str]:
