@@ -1,6 +1,7 @@
 """Writes: importing event files and API batches (all-or-nothing, idempotent), the activity mapping."""
 
 import hashlib
+import json
 import os
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from opencxm.accounts.models import Department
 from opencxm.core.audit import audit_record, diff, snapshot
+from opencxm.events import bulk
 from opencxm.events.models import Activity, Case, Event, EventLog, Transition, Variant
 from opencxm.events.records import EventError, EventRecord
 from opencxm.events.tables import read_table
@@ -23,6 +25,8 @@ from opencxm.feedback.pseudonyms import pseudonymise
 from opencxm.touchpoints.models import Channel
 
 BATCH = 5000
+EVENT_FIELDS = ["case", "activity", "timestamp", "lifecycle", "resource", "attributes", "channel", "department",
+                "dedup_key"]  # fmt: skip
 CASE_CHUNK = 500
 
 
@@ -79,9 +83,11 @@ def events_write(*, actor, log_name: str, records: Iterable[EventRecord], source
         result = ImportResult(log=log)
         writer = _Writer(log)
         iterator = iter(records)
+        before = Event.objects.filter(case__log=log).count()
         while chunk := list(islice(iterator, BATCH)):
             result.received += len(chunk)
-            result.created += writer.write(chunk)
+            writer.write(chunk)
+        result.created = Event.objects.filter(case__log=log).count() - before
         result.duplicates_in_file = writer.repeats
         cases_refresh(case_ids=writer.case_ids)
         log.imported_at = timezone.now()
@@ -104,13 +110,11 @@ class _Writer:
         self.channels = _lookup(Channel)
         self.departments = _lookup(Department)
 
-    def write(self, chunk: list[EventRecord]) -> int:
+    def write(self, chunk: list[EventRecord]) -> None:
         self._activities({record.activity for record in chunk})
         self._cases({record.case for record in chunk})
         events = [self._event(record) for record in chunk]
-        before = Event.objects.filter(case_id__in={event.case_id for event in events}).count()
-        Event.objects.bulk_create(events, batch_size=BATCH, ignore_conflicts=True)
-        return Event.objects.filter(case_id__in={event.case_id for event in events}).count() - before
+        bulk.insert(Event, EVENT_FIELDS, events, skip_conflicts_on="dedup_key", adapted=True)
 
     def _activities(self, names: set[str]) -> None:
         new = names - self.activities.keys()
@@ -143,19 +147,18 @@ class _Writer:
         self.cases.update({reference: ids[key] for reference, key in keys.items()})
         self.case_ids.update(ids.values())
 
-    def _event(self, record: EventRecord) -> Event:
+    def _event(self, record: EventRecord) -> tuple:
         identity = (self.cases[record.case], record.activity, record.timestamp.isoformat(), record.lifecycle)
         self.occurrences[identity] += 1
         occurrence = self.occurrences[identity]
         self.repeats += occurrence > 1
         digest = hashlib.sha256(repr((self.log.id, *identity, occurrence)).encode()).hexdigest()
-        return Event(
-            case_id=identity[0], activity_id=self.activities[record.activity], timestamp=record.timestamp,
-            lifecycle=record.lifecycle[:40], resource=record.resource[:200], attributes=record.attributes,
-            channel_id=self._resolve(self.channels, record.channel, record, "channel"),
-            department_id=self._resolve(self.departments, record.department, record, "department"),
-            dedup_key=digest,
-        )  # fmt: skip
+        channel = self._resolve(self.channels, record.channel, record, "channel")
+        department = self._resolve(self.departments, record.department, record, "department")
+        attributes = json.dumps(record.attributes, ensure_ascii=False)
+        stamp = bulk.adapt(record.timestamp)
+        return (identity[0], self.activities[record.activity], stamp, record.lifecycle[:40], record.resource[:200],
+                attributes, channel, department, digest)  # fmt: skip
 
     def _resolve(self, table: dict, value: str, record: EventRecord, role: str) -> int | None:
         if not value:
@@ -207,19 +210,14 @@ def _store_cases(paths: dict[int, list]) -> None:
     if fresh:
         known.update(Variant.objects.filter(key__in=fresh.keys()).values_list("key", "id"))
     Transition.objects.filter(case_id__in=paths.keys()).delete()
-    Transition.objects.bulk_create(
-        [
-            Transition(case_id=cid, from_activity_id=a, to_activity_id=b, seconds=(t2 - t1).total_seconds())
-            for cid, steps in paths.items()
-            for (a, t1), (b, t2) in zip(steps, steps[1:], strict=False)
-        ],
-        batch_size=BATCH,
-    )
-    cases = [
-        Case(id=cid, variant_id=known[keys[cid]], started_at=steps[0][1], ended_at=steps[-1][1], event_count=len(steps))
+    transitions = [
+        (cid, a, b, (t2 - t1).total_seconds())
         for cid, steps in paths.items()
+        for (a, t1), (b, t2) in zip(steps, steps[1:], strict=False)
     ]
-    Case.objects.bulk_update(cases, ["variant", "started_at", "ended_at", "event_count"], batch_size=CASE_CHUNK)
+    bulk.insert(Transition, ["case", "from_activity", "to_activity", "seconds"], transitions)
+    cases = [(known[keys[cid]], steps[0][1], steps[-1][1], len(steps), cid) for cid, steps in paths.items()]
+    bulk.update(Case, ["variant", "started_at", "ended_at", "event_count"], cases)
 
 
 def _variant_key(path: list[int]) -> str:

@@ -7,21 +7,14 @@ other simple attributes of an event are kept as attributes. A DOCTYPE or entity 
 
 import gzip
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from xml.etree.ElementTree import ParseError, XMLPullParser
+from xml.etree.ElementTree import ParseError, XMLParser
 
 from opencxm.events.records import EventError, EventRecord
 
 CHUNK = 1024 * 1024
 GZIP_MAGIC = b"\x1f\x8b"
 SIMPLE = {"string", "date", "int", "float", "boolean", "id"}
-
-
-@dataclass
-class _Trace:
-    case: str | None = None
-    events: list[EventRecord] = field(default_factory=list)
 
 
 def open_bytes(path):
@@ -40,8 +33,8 @@ def _rewound_head(fh) -> bytes:
 def read_xes(source) -> Iterator[EventRecord]:
     """Every event of the log in file order; raise EventError with the trace and event position on bad input."""
     fh = open_bytes(source)
-    parser = XMLPullParser(events=("start", "end"))
-    trace, depth_in_event, trace_number = None, 0, 0
+    target = _Target()
+    parser = XMLParser(target=target)  # noqa: S314 - DOCTYPE/ENTITY refused before feeding (no expansion)
     try:
         for chunk in iter(lambda: fh.read(CHUNK), b""):
             _refuse_doctype(chunk)
@@ -49,29 +42,79 @@ def read_xes(source) -> Iterator[EventRecord]:
                 parser.feed(chunk)
             except ParseError as error:
                 raise _xml_error(error) from None
-            for kind, element in parser.read_events():
-                tag = element.tag.rsplit("}", 1)[-1]
-                if kind == "start":
-                    if tag == "trace":
-                        trace_number += 1
-                        trace = _Trace()
-                    elif tag == "event":
-                        depth_in_event += 1
-                    continue
-                if tag == "event" and trace is not None:
-                    depth_in_event -= 1
-                    trace.events.append(_event(element, trace_number, len(trace.events) + 1))
-                    element.clear()
-                elif tag == "trace" and trace is not None:
-                    yield from _finished(trace, element, trace_number)
-                    trace = None
-                    element.clear()
+            yield from target.take()
         try:
             parser.close()
         except ParseError as error:
             raise _xml_error(error) from None
+        yield from target.take()
     finally:
         fh.close()
+
+
+class _Target:
+    """Expat callbacks: no element tree is built; only traces, events and their direct simple attributes."""
+
+    def __init__(self):
+        self.depth = 0
+        self.trace_depth = self.event_depth = None
+        self.trace_number = 0
+        self.trace_case: str | None = None
+        self.trace_events: list = []
+        self.values: dict = {}
+        self.done: list[EventRecord] = []
+        self.names: dict[str, str] = {}
+
+    def _local(self, tag: str) -> str:
+        name = self.names.get(tag)
+        if name is None:
+            name = self.names[tag] = tag.rsplit("}", 1)[-1]
+        return name
+
+    def start(self, tag, attrib):
+        self.depth += 1
+        name = self._local(tag)
+        if self.event_depth is not None:
+            if self.depth == self.event_depth + 1 and name in SIMPLE and "key" in attrib:
+                self.values[attrib["key"]] = attrib.get("value", "")
+        elif name == "event" and self.trace_depth is not None:
+            self.event_depth, self.values = self.depth, {}
+        elif name == "trace":
+            self.trace_depth, self.trace_case, self.trace_events = self.depth, None, []
+            self.trace_number += 1
+        elif self._trace_name(name, attrib):
+            self.trace_case = attrib.get("value")
+
+    def _trace_name(self, name: str, attrib: dict) -> bool:
+        at_trace_level = self.trace_depth is not None and self.depth == self.trace_depth + 1
+        return at_trace_level and name in SIMPLE and attrib.get("key") == "concept:name"
+
+    def end(self, tag):
+        if self.depth == self.event_depth:
+            where = {"trace": self.trace_number, "event": len(self.trace_events) + 1}
+            self.trace_events.append(_event(self.values, where))
+            self.event_depth = None
+        elif self.depth == self.trace_depth:
+            self._finish_trace()
+        self.depth -= 1
+
+    def _finish_trace(self) -> None:
+        if not self.trace_case:
+            raise EventError("no_case", "Trace %(trace)s has no case name (concept:name).", trace=self.trace_number)
+        for event in self.trace_events:
+            event.case = self.trace_case
+        self.done.extend(self.trace_events)
+        self.trace_depth, self.trace_events = None, []
+
+    def take(self) -> list[EventRecord]:
+        done, self.done = self.done, []
+        return done
+
+    def data(self, text):
+        pass
+
+    def close(self):
+        return None
 
 
 def _refuse_doctype(chunk: bytes) -> None:
@@ -86,28 +129,7 @@ def _xml_error(error: ParseError) -> EventError:
     )
 
 
-def _finished(trace: _Trace, element, number: int) -> Iterator[EventRecord]:
-    case = _attribute(element, "concept:name")
-    if not case:
-        raise EventError("no_case", "Trace %(trace)s has no case name (concept:name).", trace=number)
-    for event in trace.events:
-        event.case = case
-        yield event
-
-
-def _attribute(element, key: str) -> str | None:
-    for child in element:
-        if child.get("key") == key and child.tag.rsplit("}", 1)[-1] in SIMPLE:
-            return child.get("value")
-    return None
-
-
-def _event(element, trace: int, position: int) -> EventRecord:
-    values = {}
-    for child in element:
-        if child.tag.rsplit("}", 1)[-1] in SIMPLE and child.get("key") is not None:
-            values[child.get("key")] = child.get("value", "")
-    where = {"trace": trace, "event": position}
+def _event(values: dict, where: dict) -> EventRecord:
     activity = values.pop("concept:name", "").strip()
     if not activity:
         raise EventError("no_activity", "Trace %(trace)s, event %(event)s has no activity (concept:name).", **where)
