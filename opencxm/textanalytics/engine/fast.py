@@ -8,7 +8,7 @@ from __future__ import annotations
 from .base import MAX_CHARS, OTHER, UNDETERMINED, Analysis, SentenceSentiment
 from .language import LanguageDetector
 from .pii import Redactor
-from .sentiment import EnglishSentiment, GermanSentiment, emoji_score, label_for
+from .sentiment import EnglishSentiment, GermanSentiment, emoji_score, label_for, squash, unsquash
 from .taxonomy import Lemmatizer, Taxonomy
 from .text import TOKEN, clean, letter_count, split_sentences
 
@@ -62,17 +62,22 @@ class FastEngine:
         return 0.0, []
 
     def sentence_sentiments(self, text: str, lang: str) -> tuple[list[SentenceSentiment], float, list[str]]:
+        """Per-sentence sentiment; the comment score combines the sentences (sum before squashing)."""
         spans = split_sentences(text)
-        whole, cues = self.score_sentiment(text, lang)
         if len(spans) <= 1:
+            whole, cues = self.score_sentiment(text, lang)
             sents = [SentenceSentiment(text, label_for(whole, lang), whole, 0, len(text))] if text else []
             return sents, whole, cues
         sents = []
+        raw_total = 0.0
+        cues: list[str] = []
         for start, end in spans:
             piece = text[start:end]
-            s, _ = self.score_sentiment(piece, lang)
+            s, piece_cues = self.score_sentiment(piece, lang)
+            cues.extend(piece_cues)
+            raw_total += unsquash(s, lang)
             sents.append(SentenceSentiment(piece, label_for(s, lang), s, start, end))
-        return sents, whole, cues
+        return sents, squash(raw_total, lang), cues
 
     def topics_for(self, lowered: list[str], lang: str):
         lemmas = self.lemmatizer.lemmas(lowered, lang)

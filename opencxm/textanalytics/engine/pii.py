@@ -11,6 +11,8 @@ IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b"
 PHONE = re.compile(
     r"(?<![\w+])(?:(?:\+|00)\d{1,3}[\s\-./]?(?:\(0\)[\s\-./]?)?|\(?0)\(?\d{1,5}\)?(?:[\s\-./]?\d{2,}){1,5}(?!\w)"
 )
+_DIGIT = re.compile(r"\d")
+_IBAN_HINT = re.compile(r"[A-Z]{2}\d{2}")
 DEFAULT_PATTERNS: dict[str, str] = {
     "KUNDENNR": r"\b(?:KD|KDNR|KNR|Kd\.?-?Nr\.?)[\s\-:]*\d{5,}\b",
     "VERTRAGSNR": r"\bV\d{8}\b|\b(?:VT|VN)[\s\-:]*\d{6,}\b",
@@ -65,10 +67,11 @@ class Redactor:
             return text
         if "@" in text:
             text = EMAIL.sub("[E-MAIL]", text)
-        text = IBAN.sub(lambda m: "[IBAN]" if iban_valid(m.group(0)) else m.group(0), text)
+        if _IBAN_HINT.search(text):
+            text = IBAN.sub(lambda m: "[IBAN]" if iban_valid(m.group(0)) else m.group(0), text)
         for name, rx in self.custom:
             text = rx.sub(f"[{name}]", text)
-        if any(ch.isdigit() for ch in text):
+        if _DIGIT.search(text):
             text = PHONE.sub(self._phone, text)
         text = _SALUTATION.sub(self._name, text)
         return text

@@ -33,15 +33,25 @@ def german_polarity() -> dict[str, float]:
     return {k: sum(v) / len(v) for k, v in lex.items() if any(v)}
 
 
+_LITERAL = re.compile(r"[a-zäöüß]{3,}")
+
+
 @cache
-def cues() -> dict[str, dict[str, list[tuple[re.Pattern, float, str]]]]:
-    """CX domain cues per language: {"de": {"pos": [(regex, weight, label)], "neg": [...]}}."""
+def cues() -> dict[str, tuple[list[tuple[re.Pattern, float, frozenset]], tuple[str, ...]]]:
+    """CX domain cues per language: {"de": ([(regex, weight, gate words)], all gate words)}.
+
+    The gate words are the literal words of the regex: a cue can only match when one of them occurs in the
+    lower-cased text, so most regexes are skipped with a cheap substring test (no gate words: always tried).
+    """
     raw = load_json("cues.json")
-    out: dict[str, dict[str, list]] = {}
+    out: dict[str, list] = {}
     for lang, groups in raw.items():
         if lang.startswith("_"):
             continue
-        out[lang] = {}
-        for kind, items in groups.items():
-            out[lang][kind] = [(re.compile(rx, re.IGNORECASE), float(w), rx) for rx, w in items]
+        items = []
+        for entries in groups.values():
+            for rx, w in entries:
+                gate = tuple(sorted(set(_LITERAL.findall(rx.replace("\\b", " ").replace("\\w", " ")))))
+                items.append((re.compile(rx, re.IGNORECASE), float(w), frozenset(gate)))
+        out[lang] = (items, tuple(sorted(set().union(*(g for _r, _w, g in items)))))
     return out

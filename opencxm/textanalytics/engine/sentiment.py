@@ -146,6 +146,15 @@ def _unsquash(c: float, alpha: float) -> float:
     return c * math.sqrt(alpha) / math.sqrt(1 - c * c)
 
 
+def squash(raw: float, language: str) -> float:
+    """Raw lexicon sum -> -1..1 with the language's normalisation."""
+    return round(_squash(raw, _DE_ALPHA if language == "de" else _VADER_ALPHA), 4)
+
+
+def unsquash(score: float, language: str) -> float:
+    return _unsquash(score, _DE_ALPHA if language == "de" else _VADER_ALPHA) if score else 0.0
+
+
 def label_for(score: float, language: str = "en") -> str:
     band = NEUTRAL_BAND.get(language, 0.1)
     if score >= band:
@@ -156,17 +165,22 @@ def label_for(score: float, language: str = "en") -> str:
 
 
 def _cue_sum(text: str, language: str) -> tuple[float, list[str]]:
-    groups = resources.cues().get(language)
-    if not groups:
+    """Sum of the weights of the CX cues found in ``text`` and the matched phrases."""
+    compiled = resources.cues().get(language)
+    if not compiled:
         return 0.0, []
+    items, all_gates = compiled
+    lowered = text.lower()
+    present = {g for g in all_gates if g in lowered}
     total = 0.0
     hits: list[str] = []
-    for items in groups.values():
-        for rx, weight, _label in items:
-            m = rx.search(text)
-            if m:
-                total += weight
-                hits.append(m.group(0).strip().lower())
+    for rx, weight, gate in items:
+        if gate and present.isdisjoint(gate):
+            continue
+        m = rx.search(text)
+        if m:
+            total += weight
+            hits.append(m.group(0).strip().lower())
     return total, hits
 
 

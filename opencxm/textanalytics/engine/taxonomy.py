@@ -33,10 +33,24 @@ class RuleError(ValueError):
 # ---- terms ---------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class Term:
-    text: str  # without stars, lower case
-    kind: str  # "exact" | "prefix" | "infix"
+    """A rule term; instances are interned (one object per text and kind), so hashing is by identity."""
+
+    __slots__ = ("text", "kind")
+    _interned: dict[tuple[str, str], Term] = {}
+
+    def __new__(cls, text: str, kind: str):
+        key = (text, kind)
+        obj = cls._interned.get(key)
+        if obj is None:
+            obj = super().__new__(cls)
+            obj.text = text
+            obj.kind = kind
+            cls._interned[key] = obj
+        return obj
+
+    def __repr__(self) -> str:
+        return f"Term({self.text!r}, {self.kind!r})"
 
     @classmethod
     def parse(cls, raw: str) -> Term:
@@ -68,22 +82,35 @@ class TermIndex:
             else:
                 self.infix.append(t)
         self.prefix_lengths = sorted({len(k) for k in self.prefix})
+        # prefixes grouped by their first three characters (shorter prefixes: by themselves)
+        self.by_head: dict[str, list[Term]] = {}
+        self.short_prefix: dict[str, list[Term]] = {}
+        for text, terms in self.prefix.items():
+            if len(text) >= 3:
+                self.by_head.setdefault(text[:3], []).extend(terms)
+            else:
+                self.short_prefix.setdefault(text, []).extend(terms)
 
     def scan(self, tokens: list[str], lemmas: list[str], joined: str) -> dict[Term, list[int]]:
         hits: dict[Term, list[int]] = {}
-        exact, prefix, lengths = self.exact, self.prefix, self.prefix_lengths
+        exact, by_head, short = self.exact, self.by_head, self.short_prefix
         for i, (tok, lm) in enumerate(zip(tokens, lemmas, strict=True)):
             words = (tok,) if tok == lm else (tok, lm)
             seen: set[Term] = set()
             for w in words:
-                for t in exact.get(w, ()):
-                    seen.add(t)
-                n = len(w)
-                for L in lengths:
-                    if n < L:
-                        break
-                    for t in prefix.get(w[:L], ()):
-                        seen.add(t)
+                found = exact.get(w)
+                if found:
+                    seen.update(found)
+                cands = by_head.get(w[:3])
+                if cands:
+                    for t in cands:
+                        if w.startswith(t.text):
+                            seen.add(t)
+                if short:
+                    for n in (1, 2):
+                        found = short.get(w[:n])
+                        if found:
+                            seen.update(found)
             for t in seen:
                 hits.setdefault(t, []).append(i)
         for t in self.infix:
@@ -163,6 +190,9 @@ class Node:
     def positions(self, doc: Doc) -> tuple[int, ...]:
         raise NotImplementedError
 
+    def matches(self, doc: Doc) -> bool:
+        return bool(self.positions(doc))
+
     def hits(self, doc: Doc) -> list[str]:
         """Matched surface tokens (for explanations)."""
         return []
@@ -229,8 +259,11 @@ class AndNode(Node):
                 return ()
         return tuple(sorted(found))
 
+    def matches(self, doc):
+        return all(p.matches(doc) for p in self.parts) and not any(n.matches(doc) for n in self.negated)
+
     def hits(self, doc):
-        return [h for p in self.parts for h in p.hits(doc)] if self.positions(doc) else []
+        return [h for p in self.parts for h in p.hits(doc)] if self.matches(doc) else []
 
 
 @dataclass
@@ -243,8 +276,11 @@ class OrNode(Node):
             found.update(p.positions(doc))
         return tuple(sorted(found))
 
+    def matches(self, doc):
+        return any(p.matches(doc) for p in self.parts)
+
     def hits(self, doc):
-        return [h for p in self.parts if p.positions(doc) for h in p.hits(doc)]
+        return [h for p in self.parts if p.matches(doc) for h in p.hits(doc)]
 
 
 class _Parser:
@@ -351,7 +387,8 @@ class Taxonomy:
         self.label_language = label_language or data.get("label_language", "de")
         self.topics: list[Topic] = []
         # per language: [(topic, rule, positive terms)]
-        self._rules: dict[str, list[tuple[Topic, Node, frozenset]]] = {}
+        self._rules: dict[str, list[tuple[Topic, Node]]] = {}
+        self._by_term: dict[str, dict[Term, list[int]]] = {}  # language -> term -> rule numbers
         terms: set[Term] = set()
         for parent in data.get("topics", []):
             plabel = _label(parent, self.label_language)
@@ -368,7 +405,11 @@ class Taxonomy:
                 self.topics.append(topic)
                 for lang, nodes in rules.items():
                     for node in nodes:
-                        self._rules.setdefault(lang, []).append((topic, node, frozenset(node_terms(node))))
+                        rules_for_lang = self._rules.setdefault(lang, [])
+                        by_term = self._by_term.setdefault(lang, {})
+                        for term in node_terms(node):
+                            by_term.setdefault(term, []).append(len(rules_for_lang))
+                        rules_for_lang.append((topic, node))
                         terms |= all_terms(node)
         self.index = TermIndex(terms)
 
@@ -395,10 +436,18 @@ class Taxonomy:
             return []
         found: dict[str, TopicMatch] = {}
         for lang in langs:
-            for topic, node, needed in self._rules.get(lang, ()):
-                if topic.key in found or needed.isdisjoint(present):
+            by_term = self._by_term.get(lang, {})
+            candidates: set[int] = set()
+            for term in present:
+                rule_ids = by_term.get(term)
+                if rule_ids:
+                    candidates.update(rule_ids)
+            rules = self._rules.get(lang, ())
+            for rule_id in sorted(candidates):
+                topic, node = rules[rule_id]
+                if topic.key in found:
                     continue
-                if node.positions(doc):
+                if node.matches(doc):
                     terms = tuple(dict.fromkeys(node.hits(doc)))
                     found[topic.key] = TopicMatch(key=topic.key, path=topic.path, matched_terms=terms, source="rule")
         order = {t.key: i for i, t in enumerate(self.topics)}
@@ -426,7 +475,9 @@ class Lemmatizer:
         for t in tokens:
             key = (lang, t)
             lm = cache.get(key)
-            if lm is None:
+            if lm is None and (t.isdigit() or len(t) < 3):
+                lm = t
+            elif lm is None:
                 lm = simplemma.lemmatize(t, lang=lang).lower()
                 if len(cache) < self.max_cache:
                     cache[key] = lm

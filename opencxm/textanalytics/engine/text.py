@@ -103,4 +103,4 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def letter_count(text: str) -> int:
-    return sum(1 for ch in text if ch.isalpha())
+    return sum(map(str.isalpha, text))
