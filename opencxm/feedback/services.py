@@ -281,9 +281,18 @@ def _write(source: DataSource, deduplicated: tuple[dict[str, dict], Counts], job
         )
     if changed:
         Feedback.objects.bulk_update(changed, WRITTEN_FIELDS, batch_size=500)
+    _cases_enqueue([row.pk for row in new + changed])
     counts.imported += len(new)
     counts.updated += len(changed)
     return counts, days
+
+
+def _cases_enqueue(feedback_ids: list[int]) -> None:
+    """Case rules look at new and changed records after the commit (the cases app opens one case per record)."""
+    from opencxm.cases.tasks import cases_enqueue
+
+    if feedback_ids:
+        transaction.on_commit(lambda: cases_enqueue(feedback_ids))
 
 
 def _store_contacts(records: list[dict], customers: dict[str, Customer]) -> None:
