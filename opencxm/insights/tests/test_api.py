@@ -43,7 +43,12 @@ def test_create_insight_with_evidence(api, world):
 
 @pytest.mark.parametrize(
     "change",
-    [{"owner_department": "nope"}, {"touchpoints": ["TP-NOPE"]}, {"evidence_query": {"metric": "bogus"}}, {"impact": 6}],
+    [
+        {"owner_department": "nope"},
+        {"touchpoints": ["TP-NOPE"]},
+        {"evidence_query": {"metric": "bogus"}},
+        {"impact": 6},
+    ],
 )
 def test_create_insight_validation(api, change):
     body = {"title": "x", "owner_department": "kundenservice"} | change
@@ -55,9 +60,7 @@ def test_list_insights_ranked_and_filtered(api, world):
     InsightFactory(title="klein", owner_department=world.own, impact=1)
     InsightFactory(title="groß", owner_department=world.other, impact=5, kind="idea")
     assert [i["title"] for i in api("viewer", "get", "/insights").json()["items"]] == ["groß", "klein"]
-    assert [i["title"] for i in api("viewer", "get", "/insights?department=kundenservice").json()["items"]] == [
-        "klein"
-    ]
+    assert [i["title"] for i in api("viewer", "get", "/insights?department=kundenservice").json()["items"]] == ["klein"]
     assert api("viewer", "get", "/insights?department=nope").json()["items"] == []
     assert [i["title"] for i in api("viewer", "get", "/insights?kind=idea").json()["items"]] == ["groß"]
 
