@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from opencxm.core.permissions import access_for, require
@@ -51,7 +52,8 @@ def _is_safe(request, link: str) -> bool:
 def mark_all_read(request):
     require(access_for(request.user).can_read)
     count = services.notifications_mark_all_read(actor=request.user)
-    messages.success(request, _("%(count)d notifications marked as read.") % {"count": count})
+    text = ngettext("%(count)d notification marked as read.", "%(count)d notifications marked as read.", count)
+    messages.success(request, text % {"count": count})
     return redirect("notifications:inbox")
 
 
