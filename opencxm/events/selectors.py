@@ -119,6 +119,7 @@ def discover(filters: Filters) -> Discovery:
         path = [names[a] for a in paths[row["variant_id"]]]
         tallies.add(path, row["n"])
         result.variants.append({"path": path, "count": row["n"]})
+    result.variants.sort(key=lambda variant: (-variant["count"], variant["path"]))
     result.cases, result.events = tallies.cases, tallies.events
     for variant in result.variants:
         variant["share"] = variant["count"] / result.cases

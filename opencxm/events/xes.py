@@ -125,7 +125,7 @@ def _refuse_doctype(chunk: bytes) -> None:
 def _xml_error(error: ParseError) -> EventError:
     line, column = error.position
     return EventError(
-        "not_xml", "The file is not well-formed XML (line %(line)s, column %(column)s).", line=line, column=column
+        "not_xml", "The file is not well-formed XML (line %(line)s, column %(column)s).", line=line, column=column + 1
     )
 
 
