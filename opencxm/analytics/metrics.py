@@ -12,6 +12,7 @@ FEEDBACK_SUMS = (
     "records", "comments", "nps_n", "nps_promoters", "nps_detractors", "csat_n", "csat_sum", "csat_sumsq",
     "csat_top2", "ces_n", "ces_sum", "ces_sumsq",
 )  # fmt: skip
+TOPIC_SUMS = ("analysed", "negative", "neutral", "positive", "nps_n", "nps_promoters", "nps_detractors")
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class Metric:
     decimals: int = 1
     measurement: str | None = None  # for operational metrics: the Measurement.metric key
     aggregate: str = "sum"  # for operational metrics: "sum" or "mean" (weighted by count)
+    table: str = "feedback"  # "topics": computed from the text analytics topic rollups (TOPIC_SUMS)
 
     @property
     def needs_measurements(self) -> bool:
@@ -241,6 +243,73 @@ register(
         _measurement,
         measurement="web_conversion",
         aggregate="mean",
+    )
+)
+
+
+def _negative_share(s):
+    return stats.share(s["negative"], s["analysed"])
+
+
+def _positive_share(s):
+    return stats.share(s["positive"], s["analysed"])
+
+
+def _analysed(s):
+    return stats.Estimate(float(s["analysed"]), int(s["analysed"]))
+
+
+register(
+    Metric(
+        "sentiment_negative_share",
+        _("Negative comments"),
+        _("Share of analysed comments whose sentiment is negative (corrections count), in percent."),
+        "%",
+        (0, 100),
+        False,
+        _negative_share,
+        table="topics",
+    )
+)
+register(
+    Metric(
+        "sentiment_positive_share",
+        _("Positive comments"),
+        _("Share of analysed comments whose sentiment is positive (corrections count), in percent."),
+        "%",
+        (0, 100),
+        True,
+        _positive_share,
+        table="topics",
+    )
+)
+register(
+    Metric(
+        "topic_volume",
+        _("Topic volume"),
+        _(
+            "Number of analysed comments on a topic (filter by topic); a main topic counts each comment on it "
+            "or its subtopics once. Without a topic filter: all analysed comments."
+        ),
+        "",
+        None,
+        False,
+        _analysed,
+        decimals=0,
+        table="topics",
+    )
+)
+register(
+    Metric(
+        "topic_nps",
+        _("NPS of comments"),
+        _("Net Promoter Score of the responses whose comment was analysed (filter by topic: comments on it)."),
+        "",
+        (-100, 100),
+        True,
+        _nps,
+        decimals=0,
+        table="topics",
     )
 )
 

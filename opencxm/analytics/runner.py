@@ -12,11 +12,11 @@ from datetime import date, datetime
 from django.db.models import F, FloatField, Q, Sum
 from django.db.models.functions import Cast, TruncDay, TruncMonth, TruncWeek
 
-from opencxm.analytics.metrics import FEEDBACK_SUMS, Metric, metric
+from opencxm.analytics.metrics import FEEDBACK_SUMS, TOPIC_SUMS, Metric, metric
 from opencxm.analytics.models import FeedbackRollup
 from opencxm.analytics.stats import Estimate
 
-DIMENSIONS = ("time", "touchpoint", "department", "channel", "segment", "source", "stage", "journey", "kind")
+DIMENSIONS = ("time", "touchpoint", "department", "channel", "segment", "source", "stage", "journey", "kind", "topic")
 GRAINS = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
 ROLLUP_FIELDS = {
     "touchpoint": "touchpoint_id",
@@ -26,6 +26,7 @@ ROLLUP_FIELDS = {
     "source": "source_id",
     "kind": "kind",
 }
+TOPIC_FIELDS = {**ROLLUP_FIELDS, "topic": "topic_id"}  # topic metrics (text analytics topic rollups)
 MEASUREMENT_FIELDS = {
     "touchpoint": "touchpoint_id",
     "department": "touchpoint__owner_department_id",
@@ -51,6 +52,7 @@ class QuerySpec:
     sources: tuple[int, ...] = ()
     stages: tuple[int, ...] = ()
     journeys: tuple[int, ...] = ()
+    topics: tuple[int, ...] = ()  # topic metrics only
 
     def validate(self) -> None:
         unknown = [d for d in self.group_by if d not in DIMENSIONS]
@@ -78,6 +80,8 @@ def run(spec: QuerySpec) -> list[ResultRow]:
         groups = _merge(_feedback_groups(spec, definition, mapped), _measurement_groups(spec, definition, mapped))
     elif definition.needs_measurements:
         groups = _measurement_groups(spec, definition, mapped)
+    elif definition.table == "topics":
+        groups = _topic_groups(spec, definition, mapped)
     else:
         groups = _feedback_groups(spec, definition, mapped)
     rows = [
@@ -187,6 +191,26 @@ def _feedback_groups(spec: QuerySpec, definition: Metric, mapped: dict | None) -
     if not fields and not rows[0]["s_records"]:
         return {}
     return _accumulate(spec, rows, mapped, (*FEEDBACK_SUMS, "complaints"))
+
+
+def _topic_groups(spec: QuerySpec, definition: Metric, mapped: dict | None) -> dict:
+    """Topic metrics from the topic rollups: rows of the filtered topics, of every topic when grouping by
+    topic, else the rows of all analysed comments (topic empty)."""
+    from opencxm.textanalytics.models import TopicRollup
+
+    queryset = _filtered(TopicRollup.objects.all(), spec, mapped, has_dimensions=True)
+    if spec.topics:
+        queryset = queryset.filter(topic_id__in=spec.topics)
+    else:
+        queryset = queryset.filter(topic_id__isnull="topic" not in spec.group_by)
+    if definition.kind:
+        queryset = queryset.filter(kind=definition.kind)
+    fields = _group_fields(spec, TOPIC_FIELDS, mapped)
+    sums = {f"s_{name}": Sum(name) for name in TOPIC_SUMS}
+    rows = queryset.values(**fields).annotate(**sums).order_by() if fields else [queryset.aggregate(**sums)]
+    if not fields and not rows[0]["s_analysed"]:
+        return {}
+    return _accumulate(spec, rows, mapped, TOPIC_SUMS)
 
 
 def _measurement_groups(spec: QuerySpec, definition: Metric, mapped: dict | None) -> dict:

@@ -52,7 +52,8 @@ def _store(setting, records):
         )  # fmt: skip
         for topic_index, removed in links:
             CommentTopic.objects.create(analysis=analysis, topic=setting["topics"][topic_index], removed=removed)
-        rows.append((feedback, corrected or predicted, {setting["topics"][i].pk for i, removed in links if not removed}))
+        kept = {setting["topics"][i].pk for i, removed in links if not removed}
+        rows.append((feedback, corrected or predicted, kept))
     services.topic_rollup_refresh(source_id=setting["source"].pk, days={local_day(r[0].responded_at) for r in rows})
     return rows
 
