@@ -46,7 +46,7 @@ def test_unread_filter_and_badge(anna):
     assert [row.subject for row in response.context["page"]] == ["Offen"]
     badge = client.get("/notifications/unread/", headers={"HX-Request": "true"})
     assert badge.content.decode().split() == ['<span', 'class="badge', 'bg-red', 'text-red-fg', 'ms-1">1<span',
-                                              'class="visually-hidden">', 'unread</span></span>']  # fmt: skip
+                                              'class="visually-hidden">', 'ungelesen</span></span>']  # fmt: skip
 
 
 def test_mark_read_opens_the_link_and_mark_all_read(anna):
