@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from opencxm.analytics.metrics import metric
 from opencxm.core.models import PublicModel
 from opencxm.insights.choices import (
     ActionCategory,
@@ -19,6 +20,29 @@ from opencxm.insights.choices import (
 )
 
 ONE_TO_FIVE = [MinValueValidator(1), MaxValueValidator(5)]
+
+
+class EventLabels:
+    """Readable labels for the status values an event row keeps in its parameters."""
+
+    statuses: type
+
+    def _label(self, key):
+        value = self.parameters.get(key)
+        return self.statuses(value).label if value in self.statuses.values else value
+
+    @property
+    def from_label(self):
+        return self._label("from")
+
+    @property
+    def to_label(self):
+        return self._label("to")
+
+    @property
+    def method_label(self):
+        value = self.parameters.get("method")
+        return ValidationMethod(value).label if value in ValidationMethod.values else value
 
 
 class Insight(PublicModel):
@@ -76,7 +100,8 @@ class Insight(PublicModel):
         return round(self.impact / self.effort, 2)
 
 
-class InsightEvent(models.Model):
+class InsightEvent(EventLabels, models.Model):
+    statuses = InsightStatus
     insight = models.ForeignKey(Insight, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(_("time"), auto_now_add=True)
     type = models.CharField(_("event"), max_length=20, choices=InsightEventType.choices)
@@ -130,8 +155,13 @@ class Action(PublicModel):
     def __str__(self):
         return self.title
 
+    @property
+    def metric_label(self):
+        return metric(self.metric).label if self.metric else ""
 
-class ActionEvent(models.Model):
+
+class ActionEvent(EventLabels, models.Model):
+    statuses = ActionStatus
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(_("time"), auto_now_add=True)
     type = models.CharField(_("event"), max_length=20, choices=ActionEventType.choices)
