@@ -5,6 +5,8 @@ Pure Python plus small data files; no model, no network. Thread-compatible but n
 
 from __future__ import annotations
 
+import re
+
 from .base import MAX_CHARS, OTHER, UNDETERMINED, Analysis, SentenceSentiment
 from .language import LanguageDetector
 from .pii import Redactor
@@ -13,6 +15,7 @@ from .taxonomy import Lemmatizer, Taxonomy
 from .text import TOKEN, clean, letter_count, split_sentences
 
 KNOWN_LANGUAGES = {"de", "en", OTHER, UNDETERMINED}
+_CONTRAST_START = re.compile(r"(?:aber|jedoch|allerdings|trotzdem|dennoch|but|however|yet|still)\b", re.IGNORECASE)
 
 
 def normalise_language(value) -> str | None:
@@ -75,7 +78,10 @@ class FastEngine:
             piece = text[start:end]
             s, piece_cues = self.score_sentiment(piece, lang)
             cues.extend(piece_cues)
-            raw_total += unsquash(s, lang)
+            if _CONTRAST_START.match(piece):  # "... . Aber ...": what follows the contrast counts more
+                raw_total = 0.5 * raw_total + 1.5 * unsquash(s, lang)
+            else:
+                raw_total += unsquash(s, lang)
             sents.append(SentenceSentiment(piece, label_for(s, lang), s, start, end))
         return sents, squash(raw_total, lang), cues
 
