@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class InsightKind(models.TextChoices):
@@ -14,7 +15,7 @@ class InsightStatus(models.TextChoices):
     VALIDATED = "validated", _("Validated")
     IN_PROGRESS = "in_progress", _("In progress")
     DONE = "done", _("Done")
-    REJECTED = "rejected", _("Rejected")
+    REJECTED = "rejected", pgettext_lazy("insights", "Rejected")
 
 
 class ValidationMethod(models.TextChoices):

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from opencxm.analytics.metrics import metric
 from opencxm.core.models import PublicModel
@@ -144,12 +145,12 @@ class Action(PublicModel):
     touchpoints = models.ManyToManyField(
         "touchpoints.Touchpoint", blank=True, related_name="actions", verbose_name=_("affected touchpoints")
     )
-    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    done_at = models.DateTimeField(pgettext_lazy("insights", "done"), null=True, blank=True)
 
     class Meta:
         ordering = ["due_date", "-created_at", "-id"]
         indexes = [models.Index(fields=["owner_department", "status"]), models.Index(fields=["track", "due_date"])]
-        verbose_name = _("action")
+        verbose_name = pgettext_lazy("insights", "action")
         verbose_name_plural = _("actions")
 
     def __str__(self):
