@@ -32,7 +32,8 @@ def _matrix(texts: list[str]) -> tuple[numpy.ndarray, list[str]]:
     for doc in docs:
         for word in set(doc):
             frequency[word] = frequency.get(word, 0) + 1
-    vocabulary = sorted(w for w, n in frequency.items() if n >= 2 and n <= 0.5 * len(docs))
+    ceiling = 0.5 * len(docs) if len(docs) >= 20 else len(docs)  # in a large set, too common words say nothing
+    vocabulary = sorted(w for w, n in frequency.items() if 2 <= n <= ceiling)
     index = {w: i for i, w in enumerate(vocabulary)}
     matrix = numpy.zeros((len(docs), len(vocabulary)), dtype=numpy.float32)
     for row, doc in enumerate(docs):

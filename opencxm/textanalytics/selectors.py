@@ -34,10 +34,7 @@ def comment_for(access, feedback) -> str:
     """The comment text this user may read: original or redacted (redacted on the fly when not yet analysed)."""
     if not feedback.comment or can_see_raw_comments(access):
         return feedback.comment
-    try:
-        analysis = feedback.analysis
-    except CommentAnalysis.DoesNotExist:
-        analysis = None
+    analysis = _analysis(feedback)
     if analysis is not None and analysis.text_hash:
         return analysis.redacted_text
     return _redactor().redact(feedback.comment)
@@ -56,6 +53,31 @@ def highlight(text: str, terms) -> SafeString:
         last = match.end()
     parts.append(escape(text[last:]))
     return mark_safe("".join(parts))  # noqa: S308 (every piece escaped above)
+
+
+def comments_shown(access, feedback_rows: list, *, topic: str = "") -> list:
+    """Set `comment_shown` (text this user may read), `comment_html` (escaped, matched words of the topic filter
+    or of every topic marked) and `comment_sentiment` on feedback rows of a list page (one extra query)."""
+    analysis_ids = [row.analysis.pk for row in feedback_rows if _analysis(row) is not None]
+    links = CommentTopic.objects.filter(analysis_id__in=analysis_ids, removed=False)
+    if topic:
+        links = links.filter(Q(topic__public_id=topic) | Q(topic__parent__public_id=topic))
+    terms: dict = {}
+    for analysis_id, matched in links.values_list("analysis_id", "matched_terms") if analysis_ids else []:
+        terms.setdefault(analysis_id, []).extend(matched)
+    for row in feedback_rows:
+        analysis = _analysis(row)
+        row.comment_shown = comment_for(access, row)
+        row.comment_html = highlight(row.comment_shown, terms.get(analysis.pk, []) if analysis else [])
+        row.comment_sentiment = analysis.sentiment if analysis else ""
+    return feedback_rows
+
+
+def _analysis(feedback):
+    try:
+        return feedback.analysis
+    except CommentAnalysis.DoesNotExist:
+        return None
 
 
 # --- taxonomy ----------------------------------------------------------------------------------------------
@@ -119,8 +141,7 @@ def topic_figures(topic: Topic, *, start, end) -> dict:
     """Volume trend, sentiment split and NPS of a topic's comments, from the one metric runner."""
     from opencxm.analytics.runner import QuerySpec, run, run_one
 
-    ids = tuple(t.pk for t in [topic, *topic.children.all()])
-    base = {"start": start, "end": end, "topics": ids}
+    base = {"start": start, "end": end, "topics": (topic.pk,)}  # a main topic's rows include its subtopics
     trend = run(QuerySpec("topic_volume", group_by=("time",), grain="month", **base))
     return {
         "volume": run_one(QuerySpec("topic_volume", **base)),
@@ -150,23 +171,24 @@ def topic_examples(topic: Topic, *, access, limit: int = 8) -> list[dict]:
 
 
 def sentiment_matrix(*, dimension: str, start, end) -> dict:
-    """Topic (parents) x (negative share, volume) by touchpoint, stage or department, via the runner."""
+    """Main topics x (volume, negative share) by touchpoint, stage or department, via the runner (two queries)."""
     from opencxm.analytics.runner import QuerySpec, run
 
     parents = list(Topic.objects.filter(parent__isnull=True, active=True).order_by("key"))
-    groups = {}
-    for parent in parents:
-        ids = (parent.pk, *parent.children.values_list("pk", flat=True))
-        spec = {"group_by": (dimension,), "start": start, "end": end, "topics": ids}
-        volume = {row.key[dimension]: row.estimate for row in run(QuerySpec("topic_volume", **spec))}
-        negative = {row.key[dimension]: row.estimate for row in run(QuerySpec("sentiment_negative_share", **spec))}
-        groups[parent] = {key: (volume[key], negative.get(key)) for key in volume}
-    columns = sorted({key for cells in groups.values() for key in cells if key is not None})
-    names = _dimension_names(dimension, columns)
-    return {
-        "columns": [(key, names.get(key, "–")) for key in columns],
-        "rows": [(parent, [cells.get(key) for key in columns]) for parent, cells in groups.items()],
+    spec = {"group_by": ("topic", dimension), "start": start, "end": end, "topics": tuple(t.pk for t in parents)}
+    volume = {(r.key["topic"], r.key[dimension]): r.estimate for r in run(QuerySpec("topic_volume", **spec))}
+    negative = {
+        (r.key["topic"], r.key[dimension]): r.estimate for r in run(QuerySpec("sentiment_negative_share", **spec))
     }
+    columns = sorted({key for _topic, key in volume if key is not None})
+    names = _dimension_names(dimension, columns)
+    rows = [
+        (parent, [(volume[(parent.pk, key)], negative.get((parent.pk, key))) if (parent.pk, key) in volume else None
+                  for key in columns])
+        for parent in parents
+        if any((parent.pk, key) in volume for key in columns)
+    ]  # fmt: skip
+    return {"columns": [(key, names.get(key, "–")) for key in columns], "rows": rows}
 
 
 def _dimension_names(dimension: str, ids) -> dict:
@@ -259,13 +281,15 @@ def enrichment_latest() -> EnrichmentRun | None:
     return EnrichmentRun.objects.first()
 
 
-def analysed_feedback(*, language="", sentiment="", topic=None):
-    """Feedback ids filter for the explorer: analysed comments of a language, effective sentiment and topic."""
+def analysed_feedback(*, language="", sentiment="", topic=""):
+    """Feedback ids for the explorer: analysed comments of a language, effective sentiment and topic (public id;
+    a main topic includes its subtopics)."""
     rows = CommentAnalysis.objects.all()
     if language:
         rows = rows.filter(language=language)
     if sentiment:
         rows = rows.filter(Q(corrected_sentiment=sentiment) | Q(corrected_sentiment="", sentiment_label=sentiment))
-    if topic is not None:
-        rows = rows.filter(topic_links__topic__in=[topic, *topic.children.all()], topic_links__removed=False)
+    if topic:
+        in_topic = Q(topic_links__topic__public_id=topic) | Q(topic_links__topic__parent__public_id=topic)
+        rows = rows.filter(in_topic, topic_links__removed=False)
     return rows.values("feedback_id")
