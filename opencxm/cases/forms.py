@@ -66,7 +66,9 @@ class VersionForm(forms.Form):
 
 
 class AssignForm(VersionForm):
-    assignee = forms.ModelChoiceField(label=_("Assign to"), queryset=User.objects.none(), to_field_name="public_id")
+    assignee = forms.ModelChoiceField(
+        label=_("Assign to"), queryset=User.objects.none(), to_field_name="public_id", empty_label="---------"
+    )
 
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
@@ -80,7 +82,7 @@ class CommentForm(VersionForm):
 
 class HandoverForm(VersionForm):
     to_department = forms.ModelChoiceField(
-        label=_("Hand over to"), queryset=Department.objects.none(), to_field_name="public_id"
+        label=_("Hand over to"), queryset=Department.objects.none(), to_field_name="public_id", empty_label="---------"
     )
     note = forms.CharField(
         label=_("Note for the receiving department"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
