@@ -137,3 +137,33 @@ class MatrixForm(forms.Form):
         choices=[(90, _("last 90 days")), (365, _("last 365 days"))],
         widget=forms.Select(attrs={"class": "form-select"}),
     )
+
+
+class TopicChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.parent.name} › {obj.name}" if obj.parent_id else obj.name
+
+
+def add_explorer_fields(form) -> None:
+    """The feedback explorer's text analytics filters: language, sentiment and topic (by public id)."""
+    select = {"class": "form-select"}
+    form.fields["language"] = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+        choices=[("", _("All languages")), ("de", _("German")), ("en", _("English")), ("other", _("Other"))],
+        widget=forms.Select(attrs=select),
+    )
+    form.fields["sentiment"] = forms.ChoiceField(
+        label=_("Sentiment"),
+        required=False,
+        choices=[("", _("All sentiments")), *Sentiment.choices],
+        widget=forms.Select(attrs=select),
+    )
+    form.fields["topic"] = TopicChoiceField(
+        queryset=Topic.objects.filter(active=True).select_related("parent").order_by("key"),
+        to_field_name="public_id",
+        label=_("Topic"),
+        required=False,
+        empty_label=_("All topics"),
+        widget=forms.Select(attrs=select),
+    )
