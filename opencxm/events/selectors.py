@@ -5,7 +5,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -78,7 +78,8 @@ def activity_list():
     return (
         Activity.objects.select_related("touchpoint")
         .annotate(volume=Count("events"))
-        .order_by(Q(touchpoint__isnull=False), "-volume", "name")
+        .annotate(mapped=ExpressionWrapper(Q(touchpoint__isnull=False), output_field=BooleanField()))
+        .order_by("mapped", "-volume", "name")
     )
 
 
