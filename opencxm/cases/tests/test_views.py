@@ -150,3 +150,28 @@ def test_rules_list_queries_are_bounded(client, world, django_assert_max_num_que
     client = signed_in(client, world.users["cx_team"])
     with django_assert_max_num_queries(10):
         assert client.get("/cases/rules/").status_code == 200
+
+
+def test_board_members_read_every_case_and_act_on_none(client, world):
+    from tests import factories as f
+
+    board = f.UserFactory(username="board")
+    f.MembershipFactory(user=board, department=world.other, role="board_member")
+    case = open_case(world)
+    client = signed_in(client, board)
+    assert [c.pk for c in client.get("/cases/").context["cases"]] == [case.pk]
+    assert client.get(f"/cases/{case.public_id}/").status_code == 200
+    response = client.post(f"/cases/{case.public_id}/comment/", {"comment-version": 1, "comment-text": "x"})
+    assert response.status_code == 403 and Case.objects.get(pk=case.pk).version == 1
+
+
+def test_contributors_work_their_departments_cases(client, world):
+    from tests import factories as f
+
+    contributor = f.UserFactory(username="contrib")
+    f.MembershipFactory(user=contributor, department=world.own, role="contributor")
+    case = open_case(world)
+    response = signed_in(client, contributor).post(
+        f"/cases/{case.public_id}/assign/", {"assign-version": 1, "assign-assignee": str(contributor.public_id)}
+    )
+    assert response.status_code == 302 and Case.objects.get(pk=case.pk).assignee == contributor
