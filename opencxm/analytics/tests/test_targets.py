@@ -79,7 +79,8 @@ def test_status_is_too_few_below_the_minimum_sample(value, n, expected):
     assert target.min_responses == 30
     assert targets.status(target, value, n) == expected
     assert targets.status(target, value) == ("no_data" if value is None else "breach" if value < 0 else "ok")
-    assert targets.STATUS_LABELS[targets.TOO_FEW] == "too few responses"
+    with translation.override("en"):
+        assert str(targets.STATUS_LABELS[targets.TOO_FEW]) == "too few responses"
 
 
 def test_window_is_the_complete_days_before_today():
