@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from opencxm.notifications.choices import Delivery
 from opencxm.notifications.events import NOTIFICATION_EVENTS, WEBHOOK_EVENTS
 from opencxm.notifications.models import NotificationPreference, WebhookEndpoint
+from opencxm.notifications.services import FOLLOW_DEFAULT
 from opencxm.notifications.webhooks import is_http_url
 
 
@@ -14,13 +15,12 @@ class PreferencesForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields[NotificationPreference.ALL_EVENTS] = self._field(_("Default for all kinds"))
+        self.fields[NotificationPreference.ALL_EVENTS] = forms.ChoiceField(
+            label=_("Default for all kinds"), choices=Delivery.choices
+        )
+        like_default = [(FOLLOW_DEFAULT, _("Like the default")), *Delivery.choices]
         for event, label in NOTIFICATION_EVENTS.items():
-            self.fields[event] = self._field(label)
-
-    @staticmethod
-    def _field(label):
-        return forms.ChoiceField(label=label, choices=Delivery.choices, widget=forms.Select())
+            self.fields[event] = forms.ChoiceField(label=label, choices=like_default, required=False)
 
     def event_fields(self):
         return [self[event] for event in NOTIFICATION_EVENTS]

@@ -30,11 +30,14 @@ def notification_for(user, public_id) -> Notification:
 
 
 def preference_modes(user) -> dict[str, str]:
-    """The user's delivery per event kind of the registry ("*" included), defaults filled in."""
+    """The user's default ("*", immediate unless chosen) and their own choice per event kind of the
+    registry ("" where the kind follows the default)."""
     stored = dict(NotificationPreference.objects.filter(user=user).values_list("event", "mode"))
-    default = stored.get(NotificationPreference.ALL_EVENTS, Delivery.IMMEDIATE)
-    modes = {event: stored.get(event, default) for event in NOTIFICATION_EVENTS}
-    return {NotificationPreference.ALL_EVENTS: default, **modes}
+    modes = {event: stored.get(event, "") for event in NOTIFICATION_EVENTS}
+    return {
+        NotificationPreference.ALL_EVENTS: stored.get(NotificationPreference.ALL_EVENTS, Delivery.IMMEDIATE),
+        **modes,
+    }
 
 
 def endpoint_list():

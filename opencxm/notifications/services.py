@@ -22,6 +22,7 @@ from opencxm.notifications.events import NOTIFICATION_EVENTS, event_label
 from opencxm.notifications.models import Notification, NotificationPreference
 
 logger = logging.getLogger(__name__)
+FOLLOW_DEFAULT = ""  # a kind without its own choice follows the user's "*" choice
 
 
 def notify(
@@ -221,18 +222,32 @@ def notifications_mark_all_read(*, actor: User) -> int:
 
 
 def preferences_save(*, actor: User, modes: dict[str, str]) -> dict:
-    """Store the actor's delivery choice per event kind (keys from the registry or "*"); returns the
-    changes {event: [old, new]} (also written to the audit trail of the user)."""
+    """Store the actor's delivery choice per event kind (keys from the registry or "*"; "" for a kind
+    removes its own choice so it follows "*"); returns the changes {event: [old, new]} (also written
+    to the audit trail of the user)."""
     allowed = set(NOTIFICATION_EVENTS) | {NotificationPreference.ALL_EVENTS}
-    modes = {event: mode for event, mode in modes.items() if event in allowed and mode in Delivery.values}
+    valid = {*Delivery.values, FOLLOW_DEFAULT}
+    modes = {event: mode or FOLLOW_DEFAULT for event, mode in modes.items() if event in allowed and mode in valid}
+    if modes.get(NotificationPreference.ALL_EVENTS) == FOLLOW_DEFAULT:  # the default itself needs a choice
+        del modes[NotificationPreference.ALL_EVENTS]
     with transaction.atomic():
         before = dict(NotificationPreference.objects.filter(user=actor).values_list("event", "mode"))
         for event, mode in modes.items():
-            NotificationPreference.objects.update_or_create(user=actor, event=event, defaults={"mode": mode})
-        changes = diff(before, {**before, **modes})
+            _preference_set(actor, event, mode)
+        after = dict(NotificationPreference.objects.filter(user=actor).values_list("event", "mode"))
+        changes = {
+            event: [before.get(event), after.get(event)] for event in modes if before.get(event) != after.get(event)
+        }
         if changes:
             audit_record(actor=actor, action="update", instance=actor, changes={"notifications": changes})
     return changes
+
+
+def _preference_set(user: User, event: str, mode: str) -> None:
+    if mode == FOLLOW_DEFAULT:
+        NotificationPreference.objects.filter(user=user, event=event).delete()
+    else:
+        NotificationPreference.objects.update_or_create(user=user, event=event, defaults={"mode": mode})
 
 
 # --- webhook endpoints -----------------------------------------------------------------------------------------

@@ -161,3 +161,7 @@ def test_preferences_save_keeps_registry_events_and_audits(people):
     assert changes == {"case_created": [None, "digest"]}
     assert dict(NotificationPreference.objects.values_list("event", "mode")) == {"case_created": "digest"}
     assert services.preferences_save(actor=people["anna"], modes={"case_created": "digest"}) == {}
+    assert services.preferences_save(actor=people["anna"], modes={"case_created": "", "*": ""}) == {
+        "case_created": ["digest", None]
+    }
+    assert NotificationPreference.objects.count() == 0

@@ -1,6 +1,7 @@
 import pytest
 from django.test import Client
 
+from opencxm.notifications import services
 from opencxm.notifications.models import Notification, NotificationPreference, WebhookDelivery, WebhookEndpoint
 from tests import factories as f
 from tests.factories_notifications import NotificationFactory, WebhookEndpointFactory
@@ -67,16 +68,19 @@ def test_mark_read_does_not_redirect_elsewhere(anna):
     assert response["Location"] == "/notifications/"
 
 
-def test_preferences_page_saves_each_kind(anna):
+def test_preferences_page_saves_the_default_and_each_kind(anna):
+    NotificationPreference.objects.create(user=anna, event="alert_raised", mode="off")
     client = _client(anna)
     response = client.get("/notifications/preferences/")
-    assert response.context["form"]["case_created"].value() == "immediate"
-    data = {field.name: "immediate" for field in response.context["form"]}
-    data.update({"*": "digest", "case_sla_breached": "off"})
+    form = response.context["form"]
+    assert (form["*"].value(), form["case_created"].value(), form["alert_raised"].value()) == ("immediate", "", "off")
+    data = {field.name: "" for field in form}
+    data.update({"*": "digest", "case_sla_breached": "immediate"})
     assert client.post("/notifications/preferences/", data).status_code == 302
     modes = dict(NotificationPreference.objects.filter(user=anna).values_list("event", "mode"))
-    assert modes["*"] == "digest" and modes["case_sla_breached"] == "off" and modes["alert_raised"] == "immediate"
-    assert client.get("/notifications/preferences/").context["form"]["case_sla_breached"].value() == "off"
+    assert modes == {"*": "digest", "case_sla_breached": "immediate"}  # alert_raised follows the default again
+    assert services.delivery_modes([anna], "alert_raised") == {anna.pk: "digest"}
+    assert services.delivery_modes([anna], "case_sla_breached") == {anna.pk: "immediate"}
 
 
 def test_webhook_create_edit_test_and_delete(world, immediate_tasks, django_capture_on_commit_callbacks):
