@@ -22,12 +22,14 @@ def _mount_routers() -> None:
     from opencxm.analytics.api import router as analytics_router
     from opencxm.events.api import router as events_router
     from opencxm.feedback.api import router as feedback_router
+    from opencxm.insights.api import router as insights_router
     from opencxm.journeys.api import router as journeys_router
     from opencxm.touchpoints.api import router as touchpoints_router
 
     api.add_router("", accounts_router)
     api.add_router("", touchpoints_router)
     api.add_router("", events_router)  # before journeys: /journeys/discover is not /journeys/{public_id}
+    api.add_router("", insights_router)
     api.add_router("", journeys_router)
     api.add_router("", analytics_router)
     api.add_router("", feedback_router)

@@ -19,6 +19,7 @@ urlpatterns = [
     path("goals/", include("opencxm.analytics.target_urls")),
     path("notifications/", include("opencxm.notifications.urls")),
     path("events/", include("opencxm.events.urls")),
+    path("insights/", include("opencxm.insights.urls")),
     path("api/v1/", api.urls),
     path("healthz", core_views.healthz, name="healthz"),
     path("favicon.ico", login_not_required(RedirectView.as_view(url=static("opencxm/favicon.svg")))),
