@@ -95,7 +95,10 @@ def journeys_table(cockpit) -> Table:
 COCKPIT_TABLES = {"kpis": kpi_table, "heatmap": heatmap_table, "movers": movers_table, "journeys": journeys_table}
 
 
-def feedback_table(feedback_rows) -> Table:
+def feedback_table(feedback_rows, access=None) -> Table:
+    """Feedback rows; with `access`, comments as that user may read them (redacted unless allowed raw text)."""
+    from opencxm.textanalytics.selectors import comment_for
+
     header = [_("Time"), _("Source"), _("External id"), _("Kind"), _("Touchpoint code"), _("Touchpoint"),
               _("Channel"), _("Segment"), _("NPS"), _("CSAT"), _("CES"), _("Comment")]  # fmt: skip
     zone = timezone.get_current_timezone()
@@ -112,7 +115,7 @@ def feedback_table(feedback_rows) -> Table:
             feedback.nps,
             feedback.csat,
             feedback.ces,
-            feedback.comment,
+            comment_for(access, feedback) if access is not None else feedback.comment,
         ]
         for feedback in feedback_rows[:EXPORT_LIMIT].iterator(chunk_size=2000)
     ]

@@ -109,6 +109,9 @@ class ExplorerForm(forms.Form):
         self.fields["stage"] = StageChoiceField(choices["stages"], _("Stage"), empty_label=_("All stages"))
         self.fields["segment"] = PublicIdChoiceField(choices["segments"], _("Segment"), empty_label=_("All segments"))
         self.fields["channel"] = PublicIdChoiceField(choices["channels"], _("Channel"), empty_label=_("All channels"))
+        from opencxm.textanalytics.forms import add_explorer_fields
+
+        add_explorer_fields(self)
 
     def filters(self) -> FeedbackFilters:
         """The valid filters (an invalid field is ignored and shown with its error)."""
@@ -133,4 +136,7 @@ class ExplorerForm(forms.Form):
             nps_band=data.get("nps_band") if data.get("nps_band") in NPS_BANDS else "",
             has_comment=comment,
             q=(data.get("q") or "").strip(),
+            language=data.get("language") or "",
+            sentiment=data.get("sentiment") or "",
+            topic=str(data["topic"].public_id) if data.get("topic") else "",
         )

@@ -117,6 +117,9 @@ class FeedbackFilters:
     nps_band: str = ""
     has_comment: bool | None = None
     q: str = ""
+    language: str = ""  # text analytics: language, sentiment and topic (public id) of the analysed comment
+    sentiment: str = ""
+    topic: str = ""
 
     def with_changes(self, **changes) -> "FeedbackFilters":
         return replace(self, **changes)
@@ -136,7 +139,7 @@ def feedback_list(filters: FeedbackFilters):
     """Feedback rows matching the filters, newest first, with what the list shows joined in (bounded queries)."""
     from opencxm.feedback.models import Feedback
 
-    rows = Feedback.objects.select_related("source", "touchpoint", "channel", "segment")
+    rows = Feedback.objects.select_related("source", "touchpoint", "channel", "segment", "analysis")
     if filters.start:
         rows = rows.filter(responded_at__gte=_local_start(filters.start))
     if filters.end:
@@ -163,6 +166,11 @@ def feedback_list(filters: FeedbackFilters):
         rows = rows.exclude(comment="") if filters.has_comment else rows.filter(comment="")
     if filters.q:
         rows = rows.filter(comment__icontains=filters.q)
+    if filters.language or filters.sentiment or filters.topic:
+        from opencxm.textanalytics.selectors import analysed_feedback
+
+        rows = rows.filter(id__in=analysed_feedback(language=filters.language, sentiment=filters.sentiment,
+                                                   topic=filters.topic))  # fmt: skip
     return rows.order_by("-responded_at", "-id")
 
 

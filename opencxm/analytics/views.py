@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 from opencxm.analytics import cockpit, exports, selectors
 from opencxm.analytics.forms import CockpitForm, ExplorerForm
 from opencxm.core.permissions import access_for, require
+from opencxm.textanalytics.selectors import comments_shown
 
 PAGE_SIZE = 25
 
@@ -90,20 +91,24 @@ def _explorer_form(request) -> ExplorerForm:
 
 @require_GET
 def explorer(request):
-    require(access_for(request.user).can_read)
+    access = access_for(request.user)
+    require(access.can_read)
     form = _explorer_form(request)
-    page = Paginator(selectors.feedback_list(form.filters()), PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = form.filters()
+    page = Paginator(selectors.feedback_list(filters), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "feedback": list(page.object_list), "query": query.urlencode()}
+    feedback = comments_shown(access, list(page.object_list), topic=filters.topic)
+    context = {"form": form, "page": page, "feedback": feedback, "query": query.urlencode()}
     return render(request, "analytics/explorer.html", context)
 
 
 @require_GET
 def explorer_export(request):
-    require(access_for(request.user).can_read)
+    access = access_for(request.user)
+    require(access.can_read)
     rows = selectors.feedback_list(_explorer_form(request).filters())
-    return _download(exports.feedback_table(rows), request.GET.get("format", "csv"))
+    return _download(exports.feedback_table(rows, access=access), request.GET.get("format", "csv"))
 
 
 @require_GET

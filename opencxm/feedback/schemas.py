@@ -107,6 +107,14 @@ class FeedbackOut(Schema):
         return obj.source.name
 
     @staticmethod
+    def resolve_comment(obj, context) -> str:
+        """Redacted unless the caller may read original comments (text analytics)."""
+        from opencxm.core.permissions import access_for
+        from opencxm.textanalytics.selectors import comment_for
+
+        return comment_for(access_for(context["request"].auth), obj)
+
+    @staticmethod
     def resolve_customer(obj) -> UUID | None:
         return obj.customer.public_id if obj.customer_id else None
 

@@ -66,7 +66,7 @@ class FeedbackFilters:
 
 def feedback_list(filters: FeedbackFilters) -> QuerySet[Feedback]:
     """Feedback records, newest first, filtered by source name, touchpoint code and local days."""
-    records = Feedback.objects.select_related("source", "customer", "touchpoint", "channel", "segment")
+    records = Feedback.objects.select_related("source", "customer", "touchpoint", "channel", "segment", "analysis")
     if filters.source:
         records = records.filter(source__name=filters.source)
     if filters.touchpoint:

@@ -282,6 +282,8 @@ def _write(source: DataSource, deduplicated: tuple[dict[str, dict], Counts], job
     if changed:
         Feedback.objects.bulk_update(changed, WRITTEN_FIELDS, batch_size=500)
     _cases_enqueue([row.pk for row in new + changed])
+    if new or changed:
+        _enrichment_enqueue()
     counts.imported += len(new)
     counts.updated += len(changed)
     return counts, days
@@ -293,6 +295,13 @@ def _cases_enqueue(feedback_ids: list[int]) -> None:
 
     if feedback_ids:
         transaction.on_commit(lambda: cases_enqueue(feedback_ids))
+
+
+def _enrichment_enqueue() -> None:
+    """Text analytics enriches new and changed comments in the background after the commit."""
+    from opencxm.textanalytics.services import enrichment_enqueue
+
+    enrichment_enqueue()
 
 
 def _store_contacts(records: list[dict], customers: dict[str, Customer]) -> None:

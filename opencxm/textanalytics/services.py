@@ -319,10 +319,20 @@ def _embedding_bytes(embedding) -> bytes | None:
 
 
 def enrichment_enqueue() -> None:
-    """After a feedback write commits: enrich the new and changed comments in the background."""
+    """After a feedback write commits: enrich the new and changed comments in the background (one queued run is
+    enough: it picks up everything pending when it starts)."""
+    transaction.on_commit(_enqueue_unless_queued)
+
+
+def _enqueue_unless_queued() -> None:
     from opencxm.textanalytics.tasks import enrich_pending_task
 
-    transaction.on_commit(lambda: enrich_pending_task.enqueue())
+    if "django_tasks_db" in settings.TASKS["default"]["BACKEND"]:
+        from django_tasks_db.models import DBTaskResult
+
+        if DBTaskResult.objects.filter(task_path=enrich_pending_task.module_path, status="READY").exists():
+            return
+    enrich_pending_task.enqueue()
 
 
 # --- topic rollups -----------------------------------------------------------------------------------------

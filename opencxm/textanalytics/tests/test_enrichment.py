@@ -127,3 +127,47 @@ def test_default_taxonomy_loads_once(db):
     from opencxm.textanalytics.models import Topic
 
     assert Topic.objects.get(key="billing.wrong_invoice").parent.key == "billing"
+
+
+IMMEDIATE = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+
+def test_feedback_writes_enqueue_enrichment_after_commit(taxonomy, settings, django_capture_on_commit_callbacks):
+    from datetime import UTC, datetime
+
+    from opencxm.feedback.services import feedback_upsert_batch
+    from tests.factories_textanalytics import SourceFactory
+
+    settings.TASKS = IMMEDIATE
+    source = SourceFactory()
+    record = {"external_id": "A1", "responded_at": datetime(2026, 3, 2, tzinfo=UTC), "comment": "Die App hängt."}
+    with django_capture_on_commit_callbacks(execute=True):
+        feedback_upsert_batch(source=source, records=[record])
+    analysis = CommentAnalysis.objects.get(feedback__external_id="A1")
+    assert analysis.topic_links.get().topic.key == "app"
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        feedback_upsert_batch(source=source, records=[record])  # unchanged: nothing to enrich
+    assert [c.__name__ for c in callbacks if "enqueue_unless" in getattr(c, "__name__", "")] == []
+
+
+def test_one_queued_enrichment_is_enough(db, django_capture_on_commit_callbacks):
+    from django_tasks_db.models import DBTaskResult
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.enrichment_enqueue()
+        services.enrichment_enqueue()
+    assert DBTaskResult.objects.filter(task_path="opencxm.textanalytics.tasks.enrich_pending_task").count() == 1
+
+
+def test_commands(taxonomy, comments):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("enrich", stdout=out)
+    assert "6 comments checked, 6 changed (fast)." in out.getvalue()
+    call_command("enrich", "--all", "--rebuild-rollups", stdout=out)
+    assert "6 comments checked, 0 changed (fast)." in out.getvalue()
+    call_command("taxonomy", "load-default", stdout=out)
+    assert "topics created." in out.getvalue()
