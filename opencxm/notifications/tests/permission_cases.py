@@ -111,4 +111,20 @@ CASES = [
     Case(
         "notifications:webhook_test", lambda w: _endpoint_path(w, "test/"), ORG_MANAGERS, "POST", state=_deliveries
     ),  # fmt: skip
+    Case("GET /api/v1/notifications", lambda w: "/api/v1/notifications", ALL),
+    Case("GET /api/v1/notifications/unread", lambda w: "/api/v1/notifications/unread", ALL),
+    Case(
+        "POST /api/v1/notifications/read-all",
+        lambda w: "/api/v1/notifications/read-all",
+        ALL,
+        "POST",
+        state=_read_state,
+    ),  # fmt: skip
+    Case(
+        "POST /api/v1/notifications/{public_id}/read",
+        lambda w: f"/api/v1/notifications/{_notification(w).public_id}/read",
+        frozenset({"ambassador"}),
+        "POST",
+        state=_read_state,
+    ),  # fmt: skip
 ]
