@@ -153,3 +153,17 @@ def test_deliver_command_processes_due_deliveries(db, receiver, capsys):
     call_command("webhooks", "deliver")
     assert capsys.readouterr().out.strip() == "pending: 1"
     assert len(receiver.requests) == 1
+
+
+def test_retry_is_queued_for_the_worker_at_its_time(db, django_capture_on_commit_callbacks):
+    from django_tasks_db.models import DBTaskResult
+
+    endpoint = WebhookEndpointFactory(url="http://127.0.0.1:9/unreachable")
+    delivery = webhooks.delivery_create(endpoint=endpoint, event="case_created", data={})
+    with django_capture_on_commit_callbacks(execute=True):
+        assert webhooks.delivery_attempt(delivery.pk) == "pending"
+    delivery.refresh_from_db()
+    queued = DBTaskResult.objects.get()
+    assert queued.task_path == "opencxm.notifications.tasks.deliver_webhook"
+    assert queued.args_kwargs == {"args": [delivery.pk], "kwargs": {}}
+    assert queued.run_after == delivery.next_attempt_at
