@@ -214,3 +214,12 @@ def test_board_page_shows_both_tracks(client, world):
     body = login(client, world.users["cx_team"]).get("/insights/actions/board/", headers=EN).content.decode()
     assert "Schulung Hotline" in body and "Roadmap (internal)" in body and "Playbook (customer-side)" in body
     assert '<th scope="col">Service</th>' in body
+
+
+def test_touchpoint_page_shows_its_insights(client, world):
+    InsightFactory(owner_department=world.own, title="Hotline überlastet", impact=5).touchpoints.set([world.touchpoint])
+    InsightFactory(owner_department=world.own, title="Anderswo").touchpoints.set([world.other_touchpoint])
+    login(client, world.users["viewer"])
+    body = client.get(f"/touchpoints/{world.touchpoint.public_id}/", headers=EN).content.decode()
+    card = body[body.index('id="touchpoint-insights"') :]
+    assert "Hotline überlastet" in card and "Anderswo" not in card
