@@ -7,6 +7,7 @@ rolled-back change never mails anyone. Each user's preference per event kind dec
 
 import logging
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -119,6 +120,14 @@ def emails_send(public_ids: list) -> int:
     for notification in pending:
         sent += _email_one(notification)
     return sent
+
+
+def emails_retry(max_age=timedelta(days=2)) -> int:
+    """Send the immediate e-mails that failed or were never sent (no worker ran), of the last `max_age`."""
+    pending = Notification.objects.filter(
+        delivery=Delivery.IMMEDIATE, emailed_at__isnull=True, created_at__gte=timezone.now() - max_age
+    ).exclude(user__email="")
+    return emails_send(list(pending.values_list("public_id", flat=True)))
 
 
 def _email_one(notification: Notification) -> int:

@@ -165,3 +165,12 @@ def test_preferences_save_keeps_registry_events_and_audits(people):
         "case_created": ["digest", None]
     }
     assert NotificationPreference.objects.count() == 0
+
+
+def test_send_command_retries_unsent_immediate_mails(people, smtp_server, capsys):
+    _notify([people["anna"]])  # no commit callback ran: as if no worker had sent it
+    call_command("notifications", "send")
+    assert capsys.readouterr().out.strip() == "1 e-mails sent"
+    assert [envelope.rcpt_tos for envelope in smtp_server.messages] == [["anna@example.com"]]
+    call_command("notifications", "send")
+    assert len(smtp_server.messages) == 1
