@@ -180,7 +180,9 @@ def case_create(*, actor, feedback: Feedback, rule: CaseRule | None = None, prio
 
 def _locked(case: Case, expected_version: int | None, *, open_only: bool = True) -> Case:
     """The case row, locked for this transaction, after checking the version the actor saw and its state."""
-    current = Case.objects.select_for_update().select_related("department", "assignee").get(pk=case.pk)
+    # No joins here: PostgreSQL re-checks a join against the old row after waiting for the lock, so a case
+    # handed over meanwhile (new department_id) would vanish from the result instead of showing its new version.
+    current = Case.objects.select_for_update().get(pk=case.pk)
     if expected_version is not None and current.version != expected_version:
         raise CaseConflict
     if open_only and current.status == Status.CLOSED:

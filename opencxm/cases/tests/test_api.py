@@ -19,7 +19,7 @@ def api(client):
         ApiToken.objects.get_or_create(
             digest=token_digest(raw), defaults={"user": user, "name": "t", "prefix": raw[:8], "scope": "write"}
         )
-        headers = {"Authorization": f"Bearer {raw}"}
+        headers = {"Authorization": f"Bearer {raw}", "Accept-Language": "en"}
         if method == "get":
             return client.get(f"/api/v1{path}", body or {}, headers=headers)
         return getattr(client, method)(

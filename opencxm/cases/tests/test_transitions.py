@@ -217,6 +217,8 @@ def test_two_users_closing_and_handing_over_at_once_cannot_both_win(world):
             results[name] = "won"
         except services.CaseConflict:
             results[name] = "conflict"
+        except Exception as error:  # reported by the assertion below
+            results[name] = repr(error)
         finally:
             connections.close_all()
 
