@@ -207,9 +207,11 @@ class GermanSentiment:
         pol = self.lex.get(tok)
         if pol is None:
             lemma = self._lemma_cache.get(tok)
+            if lemma is None and (tok.isdigit() or len(tok) < 3):
+                return 0.0
             if lemma is None:
                 lemma = simplemma.lemmatize(tok, lang="de").lower()
-                if len(self._lemma_cache) < 200_000:
+                if len(self._lemma_cache) < 100_000:
                     self._lemma_cache[tok] = lemma
             pol = self.lex.get(lemma, 0.0)
         return pol

@@ -173,6 +173,21 @@ def node_terms(node) -> set[Term]:
     return set()
 
 
+def required_sets(node) -> list[frozenset]:
+    """Term sets of which each must occur for ``node`` to match (a necessary condition, used as a pre-filter)."""
+    if isinstance(node, TermNode):
+        return [frozenset({node.term})]
+    if isinstance(node, PhraseNode):
+        return [frozenset({t}) for t in node.terms]
+    if isinstance(node, NearNode):
+        return required_sets(node.left) + required_sets(node.right)
+    if isinstance(node, AndNode):
+        return [s for p in node.parts for s in required_sets(p)]
+    if isinstance(node, OrNode):
+        return [frozenset(node_terms(node))]
+    return []
+
+
 def all_terms(node) -> set[Term]:
     out = node_terms(node)
     if isinstance(node, AndNode):
@@ -276,7 +291,13 @@ class OrNode(Node):
             found.update(p.positions(doc))
         return tuple(sorted(found))
 
+    def __post_init__(self):
+        terms = [p.term for p in self.parts if isinstance(p, TermNode)]
+        self._simple = frozenset(terms) if len(terms) == len(self.parts) else None
+
     def matches(self, doc):
+        if self._simple is not None and doc._indexed:
+            return not self._simple.isdisjoint(doc.hit_terms)
         return any(p.matches(doc) for p in self.parts)
 
     def hits(self, doc):
@@ -387,7 +408,7 @@ class Taxonomy:
         self.label_language = label_language or data.get("label_language", "de")
         self.topics: list[Topic] = []
         # per language: [(topic, rule, positive terms)]
-        self._rules: dict[str, list[tuple[Topic, Node]]] = {}
+        self._rules: dict[str, list[tuple[Topic, Node, tuple[frozenset, ...]]]] = {}
         self._by_term: dict[str, dict[Term, list[int]]] = {}  # language -> term -> rule numbers
         terms: set[Term] = set()
         for parent in data.get("topics", []):
@@ -407,9 +428,10 @@ class Taxonomy:
                     for node in nodes:
                         rules_for_lang = self._rules.setdefault(lang, [])
                         by_term = self._by_term.setdefault(lang, {})
-                        for term in node_terms(node):
+                        required = tuple(sorted(set(required_sets(node)), key=len))
+                        for term in required[0]:  # index by the smallest required set: complete and selective
                             by_term.setdefault(term, []).append(len(rules_for_lang))
-                        rules_for_lang.append((topic, node))
+                        rules_for_lang.append((topic, node, required[1:]))
                         terms |= all_terms(node)
         self.index = TermIndex(terms)
 
@@ -431,9 +453,9 @@ class Taxonomy:
     def match(self, doc: Doc, language: str) -> list[TopicMatch]:
         """Topics whose rules (for ``language``; both languages when it is not de/en) match ``doc``."""
         langs = (language,) if language in ("de", "en") else ("de", "en")
-        present = doc.hit_terms
-        if not present:
+        if not doc.hit_terms:
             return []
+        present = set(doc.hit_terms)
         found: dict[str, TopicMatch] = {}
         for lang in langs:
             by_term = self._by_term.get(lang, {})
@@ -444,8 +466,8 @@ class Taxonomy:
                     candidates.update(rule_ids)
             rules = self._rules.get(lang, ())
             for rule_id in sorted(candidates):
-                topic, node = rules[rule_id]
-                if topic.key in found:
+                topic, node, required = rules[rule_id]
+                if topic.key in found or any(r.isdisjoint(present) for r in required):
                     continue
                 if node.matches(doc):
                     terms = tuple(dict.fromkeys(node.hits(doc)))
@@ -464,7 +486,7 @@ def _label(node: dict, language: str) -> str:
 class Lemmatizer:
     """Cached simplemma lemmatiser per language (lower-cased output)."""
 
-    def __init__(self, max_cache: int = 300_000):
+    def __init__(self, max_cache: int = 100_000):
         self.cache: dict[tuple[str, str], str] = {}
         self.max_cache = max_cache
 
