@@ -140,3 +140,16 @@ def test_action_list_and_detail_follow_visibility(api, world):
 def test_anonymous_gets_401(client):
     assert client.get("/api/v1/insights").status_code == 401
     assert client.get("/api/v1/actions").status_code == 401
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_api_lists_need_a_bounded_number_of_queries(api, world, django_assert_max_num_queries, count):
+    for n in range(count):
+        insight = InsightFactory(owner_department=world.own, impact=1 + n % 5)
+        insight.touchpoints.set([world.touchpoint])
+        ActionFactory(insight=insight, owner_department=world.own).touchpoints.set([world.touchpoint])
+    api("viewer", "get", "/actions")  # creates the token
+    with django_assert_max_num_queries(12):
+        assert len(api("viewer", "get", "/insights").json()["items"]) == count
+    with django_assert_max_num_queries(10):
+        assert len(api("viewer", "get", "/actions").json()["items"]) == count

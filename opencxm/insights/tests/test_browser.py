@@ -51,14 +51,18 @@ def test_from_feedback_record_to_insight_to_action(signed_in_page, world):
     page.click("button:has-text('Mark as In progress')")
     expect(page.locator(".card-actions .badge")).to_have_text("In progress")
     screenshot(page, "insights-action")
+    page.click("button:has-text('Mark as Done')")
+    expect(page.locator("#action-effect .effect-after")).to_have_text("-100.0")  # the two detractors of today
+    screenshot(page, "insights-action-done")
 
     page.goto(f"{page.base_url}/insights/actions/board/")
     expect(page.locator(".board-playbook")).to_contain_text("Rückruf statt Warteschleife")
+    expect(page.locator(".board-playbook")).to_contain_text("Done")
     screenshot(page, "insights-board")
 
     insight = Insight.objects.get()
     assert insight.feedback.count() == 1 and insight.touchpoints.get() == world.touchpoint
-    assert Action.objects.get().status == "in_progress"
+    assert Action.objects.get().status == "done"
     assert [e for e in page.csp_errors if "Content Security Policy" in e] == []
 
 
