@@ -5,6 +5,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.db import connection
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -173,36 +174,38 @@ def _ranked(counter: Counter) -> list[dict]:
     return [{"name": name, "count": n} for name, n in sorted(counter.items(), key=lambda item: (-item[1], item[0]))]
 
 
+EDGE_RANKS = """
+SELECT f, t, n, r, s FROM (
+  SELECT from_activity_id AS f, to_activity_id AS t, seconds AS s,
+         ROW_NUMBER() OVER (PARTITION BY from_activity_id, to_activity_id ORDER BY seconds) - 1 AS r,
+         COUNT(*) OVER (PARTITION BY from_activity_id, to_activity_id) AS n
+  FROM (%s) selected
+) ranked
+WHERE r IN ((n - 1) / 2, n / 2, (9 * (n - 1)) / 10, (9 * (n - 1) + 9) / 10)
+"""
+
+
 def _edges(cases, names: dict) -> list[Edge]:
-    """Counts with exact median and 90th percentile (numpy's linear method), grouped by duration in the database."""
-    grouped = (
-        Transition.objects.filter(case__in=cases)
-        .values("from_activity_id", "to_activity_id", "seconds")
-        .annotate(n=Count("id"))
-        .order_by("from_activity_id", "to_activity_id", "seconds")
-    )
-    durations: dict[tuple, list] = defaultdict(list)
-    for row in grouped:
-        durations[(row["from_activity_id"], row["to_activity_id"])].append((row["seconds"], row["n"]))
-    edges = []
-    for (a, b), values in durations.items():
-        total = sum(n for _, n in values)
-        edges.append(Edge(names[a], names[b], total, _percentile(values, total, 0.5), _percentile(values, total, 0.9)))
+    """Counts with exact median and 90th percentile (numpy's linear method). The database ranks the durations
+    of each edge (window functions, SQLite and PostgreSQL) and returns only the rows at the needed ranks."""
+    selected = Transition.objects.filter(case__in=cases).values("from_activity_id", "to_activity_id", "seconds")
+    sql, params = selected.query.sql_with_params()
+    ranked: dict[tuple, dict] = defaultdict(dict)
+    totals: dict[tuple, int] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(EDGE_RANKS % sql, params)
+        for a, b, n, rank, seconds in cursor.fetchall():
+            ranked[(a, b)][rank] = seconds
+            totals[(a, b)] = n
+    edges = [
+        Edge(names[a], names[b], total, _quantile(ranked[(a, b)], total, 0.5), _quantile(ranked[(a, b)], total, 0.9))
+        for (a, b), total in totals.items()
+    ]
     return sorted(edges, key=lambda e: (-e.count, e.source, e.target))
 
 
-def _percentile(values: list[tuple[float, int]], total: int, q: float) -> float:
-    """The q-quantile of sorted (value, count) pairs, interpolating linearly between ranks (numpy's default)."""
+def _quantile(at_rank: dict[int, float], total: int, q: float) -> float:
+    """numpy's default (linear) quantile from the values at the two ranks around q * (total - 1)."""
     rank = q * (total - 1)
     low, high = math.floor(rank), math.ceil(rank)
-    low_value, high_value = _at(values, low), _at(values, high)
-    return low_value + (high_value - low_value) * (rank - low)
-
-
-def _at(values: list[tuple[float, int]], index: int) -> float:
-    seen = 0
-    for value, n in values:
-        seen += n
-        if index < seen:
-            return value
-    return values[-1][0]
+    return at_rank[low] + (at_rank[high] - at_rank[low]) * (rank - low)
