@@ -87,4 +87,7 @@ def test_insight_from_a_selection_of_feedback_records(signed_in_page, world):
     page.click("button:has-text('Speichern')")
     expect(page.locator("#linked-feedback li")).to_have_count(2)
     screenshot(page, "insights-detail-de")
+    page.goto(f"{page.base_url}/insights/")
+    expect(page.locator("tr.insight-row")).to_have_count(1)
+    screenshot(page, "insights-list-de")
     assert Insight.objects.get().feedback.count() == 2
