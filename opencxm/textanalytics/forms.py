@@ -89,6 +89,15 @@ class PreviewForm(forms.Form):
         return {lang: self.cleaned_data.get(f"rules_{lang}", "") for lang in ("de", "en")}
 
 
+def topic_label(topic) -> str:
+    return f"{topic.parent.name} › {topic.name}" if topic.parent_id else topic.name
+
+
+class TopicMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return topic_label(obj)
+
+
 class CorrectionForm(forms.Form):
     sentiment = forms.ChoiceField(
         label=_("Sentiment"),
@@ -96,13 +105,13 @@ class CorrectionForm(forms.Form):
         required=False,
         widget=forms.Select(attrs={"class": "form-select"}),
     )
-    add = forms.ModelMultipleChoiceField(
+    add = TopicMultipleChoiceField(
         label=_("Add topics"),
         queryset=Topic.objects.none(),
         required=False,
         widget=forms.SelectMultiple(attrs={"class": "form-select", "size": 8}),
     )
-    remove = forms.ModelMultipleChoiceField(
+    remove = TopicMultipleChoiceField(
         label=_("Remove topics"),
         queryset=Topic.objects.none(),
         required=False,
@@ -115,7 +124,7 @@ class CorrectionForm(forms.Form):
         self.fields["add"].queryset = active
         self.fields["add"].to_field_name = "public_id"
         current = analysis.topic_links.filter(removed=False).values("topic_id") if analysis else []
-        self.fields["remove"].queryset = Topic.objects.filter(pk__in=current).order_by("key")
+        self.fields["remove"].queryset = Topic.objects.filter(pk__in=current).select_related("parent").order_by("key")
         self.fields["remove"].to_field_name = "public_id"
 
     def clean(self):
@@ -141,7 +150,7 @@ class MatrixForm(forms.Form):
 
 class TopicChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return f"{obj.parent.name} › {obj.name}" if obj.parent_id else obj.name
+        return topic_label(obj)
 
 
 def add_explorer_fields(form) -> None:

@@ -118,8 +118,12 @@ def rule_preview(*, rules: dict, name: str = "preview", sample: int = PREVIEW_SA
     leaf = {"key": "preview", "label": name, "rules": rules}
     taxonomy = {"topics": [{"key": "preview-main", "label": name, "children": [leaf]}]}
     engine = engine_for("fast", taxonomy)
-    results = engine.analyze_many([f.comment for f in recent], [_language(f) for f in recent])
-    hits = [(f, r.topics[0].matched_terms) for f, r in zip(recent, results, strict=True) if r.topics]
+    hits = []
+    for feedback in recent:
+        _text, _truncated, lowered, language = engine.prepare(feedback.comment, _language(feedback))
+        matches = engine.topics_for(lowered, language) if lowered else []  # the rule matcher only
+        if matches:
+            hits.append((feedback, matches[0].matched_terms))
     examples = [
         {"feedback": f, "html": highlight(comment_for(access, f) if access else f.comment, terms)}
         for f, terms in hits[:PREVIEW_EXAMPLES]

@@ -130,14 +130,13 @@ def comment(request, public_id):
         )
         messages.success(request, _("Correction saved."))
         return redirect("textanalytics:comment", public_id=public_id)
+    links = selectors.analysis_topics(analysis)
+    terms = [term for link in links if not link.removed for term in link.matched_terms]
     context = {
         "analysis": analysis,
         "feedback": analysis.feedback,
-        "links": selectors.analysis_topics(analysis),
-        "text": selectors.highlight(
-            selectors.comment_for(access, analysis.feedback),
-            [term for link in selectors.analysis_topics(analysis) for term in link.matched_terms],
-        ),
+        "links": links,
+        "text": selectors.highlight(selectors.comment_for(access, analysis.feedback), terms),
         "form": form,
         "can_edit": access.can_edit_all,
     }
