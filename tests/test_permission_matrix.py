@@ -13,7 +13,7 @@ from opencxm.config.api import api
 from opencxm.core.api_auth import token_digest
 from tests.fixtures import PERSONAS
 
-APPS = ["core", "accounts", "touchpoints", "journeys", "analytics", "feedback", "events", "insights"]
+APPS = ["core", "accounts", "touchpoints", "journeys", "analytics", "feedback", "cases", "events", "insights"]
 PUBLIC_URL_NAMES = {  # reachable without login by design (login, password reset, language switch, health)
     "login",
     "logout",

@@ -20,6 +20,7 @@ api = NinjaAPI(
 def _mount_routers() -> None:
     from opencxm.accounts.api import router as accounts_router
     from opencxm.analytics.api import router as analytics_router
+    from opencxm.cases.api import router as cases_router
     from opencxm.events.api import router as events_router
     from opencxm.feedback.api import router as feedback_router
     from opencxm.insights.api import router as insights_router
@@ -33,6 +34,7 @@ def _mount_routers() -> None:
     api.add_router("", journeys_router)
     api.add_router("", analytics_router)
     api.add_router("", feedback_router)
+    api.add_router("", cases_router)
 
 
 _mount_routers()
