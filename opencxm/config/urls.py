@@ -21,6 +21,7 @@ urlpatterns = [
     path("events/", include("opencxm.events.urls")),
     path("insights/", include("opencxm.insights.urls")),
     path("cases/", include("opencxm.cases.urls")),
+    path("topics/", include("opencxm.textanalytics.urls")),
     path("api/v1/", api.urls),
     path("healthz", core_views.healthz, name="healthz"),
     path("favicon.ico", login_not_required(RedirectView.as_view(url=static("opencxm/favicon.svg")))),
