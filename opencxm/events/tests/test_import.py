@@ -21,6 +21,11 @@ K-2;Call hotline;2026-03-02T11:00:00+00:00;Hotline;
 LOGS = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "event-logs"
 
 
+@pytest.fixture(autouse=True)
+def english(settings):
+    settings.LANGUAGE_CODE = "en"
+
+
 def _csv(tmp_path, text=CSV, name="events.csv"):
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
@@ -130,3 +135,12 @@ def test_real_csv_matches_real_xes(tmp_path):
     from_xes = selectors.discover(selectors.Filters(log=logs["xes"])).as_json()
     assert from_csv == from_xes
     assert from_csv["cases"] == 6 and from_csv["events"] == 42
+
+
+@pytest.mark.django_db
+def test_messages_are_translated(tmp_path, settings):
+    settings.LANGUAGE_CODE = "de"
+    bad = tmp_path / "bad.xes"
+    bad.write_text("<log><trace>")
+    with pytest.raises(CommandError, match=r"^Die Datei ist kein wohlgeformtes XML \(Zeile 1, Spalte 13\)\.$"):
+        call_command("events", "import", str(bad))
