@@ -60,6 +60,17 @@ def _load_feedback(scale: float | None, log) -> None:
 
         outcome = load_feedback(scale=scale, log=log)
         load_goals(feedback_changed=set(outcome.values()) != {"unchanged"}, log=log)
+        _load_text_analytics(feedback_changed=set(outcome.values()) != {"unchanged"}, log=log)
+
+
+def _load_text_analytics(*, feedback_changed: bool, log) -> None:
+    """The default topic taxonomy; the comments are analysed in the background (`opencxm worker` or `enrich`)."""
+    from opencxm.textanalytics.services import enrichment_enqueue, taxonomy_load_default
+
+    created = taxonomy_load_default()
+    if created or feedback_changed:
+        enrichment_enqueue()
+        log(f"Default topic taxonomy: {created} topics created; comments are analysed in the background.")
 
 
 # -- writing helpers ---------------------------------------------------------------------------------------

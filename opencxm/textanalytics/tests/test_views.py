@@ -29,7 +29,7 @@ def test_preview_counts_matches_and_marks_words_escaped(world, taxonomy, comment
     html = response.content.decode()
     assert response.status_code == 200
     assert '<strong id="preview-count">3</strong>' in html
-    assert "among the 7 most recent comments" in html
+    assert "unter den 7 neuesten Kommentaren" in html
     assert "<mark>Rechnung</mark> ist <mark>falsch</mark>" in html
     assert "&lt;b&gt;<mark>Rechnung</mark>&lt;/b&gt; <mark>falsch</mark>" in html
     assert "<html" not in html  # a fragment
@@ -54,7 +54,7 @@ def test_topic_create_and_edit(world, taxonomy):
     assert AuditEntry.objects.filter(object_id=topic.public_id, action="create").count() == 1
     response = client.post(f"/topics/topics/{topic.public_id}/edit/", {**data, "rules_de": "(liefer"})
     assert response.status_code == 200
-    assert "Line 1:" in response.content.decode()
+    assert "Zeile 1:" in response.content.decode()
     topic.refresh_from_db()
     assert topic.rules["de"] == ["liefer*", "paket*"]
 
@@ -113,7 +113,7 @@ def test_emerging_topics_cluster_unmatched_comments(world, taxonomy, enriched):
     assert response.status_code == 200
     assert '<span class="badge bg-blue-lt me-1">wlan</span>' in html
     assert "wlan%2A" in html  # the prefilled rule is made of the key terms
-    assert "Create topic from this group" in html
+    assert "Thema aus dieser Gruppe anlegen" in html
 
 
 def test_correction_flow(world, taxonomy, enriched):
