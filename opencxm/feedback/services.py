@@ -2,10 +2,13 @@
 import jobs and customer erasure. Every write is atomic and audited; feedback writes refresh the rollups
 of the (source, local day) slices they touched in the same transaction."""
 
+import json
+import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date
+from operator import attrgetter
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -23,7 +26,6 @@ COMPARED_FIELDS = [
     "kind", "responded_at", "customer_id", "touchpoint_id", "channel_id", "segment_id",
     "nps", "csat", "ces", "scores", "comment", "language", "attributes",
 ]  # fmt: skip
-WRITTEN_FIELDS = [name.removesuffix("_id") for name in COMPARED_FIELDS] + ["import_job", "updated_at"]
 DEFAULT_KIND = {SourceKind.COMPLAINTS: FeedbackKind.COMPLAINT, SourceKind.CALL_CENTRE: FeedbackKind.CONTACT}
 NO_TOUCHPOINT = "__none__"
 
@@ -254,39 +256,84 @@ def _customers_for(records: list[dict]) -> dict[str, Customer]:
 
 def _write(source: DataSource, deduplicated: tuple[dict[str, dict], Counts], job) -> tuple[Counts, set[date]]:
     rows, counts = deduplicated
-    stored = {f.external_id: f for f in Feedback.objects.filter(source=source, external_id__in=list(rows))}
-    now = timezone.now()
+    stored = {
+        values[0]: dict(zip(COMPARED_FIELDS, values[1:], strict=True))
+        for values in Feedback.objects.filter(source=source, external_id__in=list(rows)).values_list(
+            "external_id", *COMPARED_FIELDS
+        )
+    }
     new, changed, days = [], [], set()
     for external_id in sorted(rows):
         row = rows[external_id]
         current = stored.get(external_id)
         if current is None:
-            new.append(Feedback(source=source, import_job=job, **row))
+            new.append(row)
             days.add(local_day(row["responded_at"]))
-        elif any(getattr(current, name) != row[name] for name in COMPARED_FIELDS):
-            days.update({local_day(current.responded_at), local_day(row["responded_at"])})
-            for name in COMPARED_FIELDS:
-                setattr(current, name, row[name])
-            current.import_job, current.updated_at = job, now
-            changed.append(current)
+        elif any(current[name] != row[name] for name in COMPARED_FIELDS):
+            days.update({local_day(current["responded_at"]), local_day(row["responded_at"])})
+            changed.append(row)
         else:
             counts.unchanged += 1
-    if new:
-        Feedback.objects.bulk_create(
-            new,
-            batch_size=500,
-            update_conflicts=True,
-            unique_fields=["source", "external_id"],
-            update_fields=WRITTEN_FIELDS,
-        )
-    if changed:
-        Feedback.objects.bulk_update(changed, WRITTEN_FIELDS, batch_size=500)
-    _cases_enqueue([row.pk for row in new + changed])
-    if new or changed:
+    written = new + changed
+    if written:
+        _upsert(source, job, written)
+        ids = Feedback.objects.filter(source=source, external_id__in=[row["external_id"] for row in written])
+        _cases_enqueue(list(ids.values_list("id", flat=True)))
         _enrichment_enqueue()
     counts.imported += len(new)
     counts.updated += len(changed)
     return counts, days
+
+
+UPSERT_COLUMNS = (
+    "public_id", "created_at", "updated_at", "source_id", "external_id", "kind", "responded_at", "customer_id",
+    "touchpoint_id", "channel_id", "segment_id", "nps", "csat", "ces", "scores", "comment", "language", "attributes",
+    "import_job_id",
+)  # fmt: skip
+KEPT_ON_CONFLICT = {"public_id", "created_at", "source_id", "external_id"}
+
+
+def _column_adapters() -> dict:
+    """Database values for the columns that need converting, as Django itself stores them, without the
+    per-value overhead of Field.get_db_prep_save (it dominated the import's time)."""
+    if connection.vendor == "postgresql":
+        from psycopg.types.json import Jsonb
+
+        return {"scores": Jsonb, "attributes": Jsonb}
+
+    def utc_text(moment):
+        return str(moment.astimezone(UTC).replace(tzinfo=None))
+
+    return {
+        "public_id": attrgetter("hex"),
+        "created_at": utc_text,
+        "updated_at": utc_text,
+        "responded_at": utc_text,
+        "scores": json.dumps,
+        "attributes": json.dumps,
+    }
+
+
+def _upsert(source: DataSource, job, rows: list[dict]) -> None:
+    """Insert or update rows as plain parameter tuples in one executemany: no model instances and no per-row
+    SQL compilation (the bulk of the import's time with bulk_create). The (source, external id) constraint
+    decides between insert and update, so a concurrent writer of the same ids cannot cause duplicates."""
+    qn = connection.ops.quote_name
+    prepare = _column_adapters()
+    now = timezone.now()
+    constants = {"created_at": now, "updated_at": now, "source_id": source.pk, "import_job_id": job.pk if job else None}
+    params = []
+    for row in rows:
+        values = constants | row | {"public_id": uuid.uuid4()}
+        params.append([prepare[c](values[c]) if c in prepare else values[c] for c in UPSERT_COLUMNS])
+    updates = ", ".join(f"{qn(c)} = excluded.{qn(c)}" for c in UPSERT_COLUMNS if c not in KEPT_ON_CONFLICT)
+    sql = (
+        f"INSERT INTO {qn(Feedback._meta.db_table)} ({', '.join(qn(c) for c in UPSERT_COLUMNS)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(UPSERT_COLUMNS))}) "
+        f"ON CONFLICT ({qn('source_id')}, {qn('external_id')}) DO UPDATE SET {updates}"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def _cases_enqueue(feedback_ids: list[int]) -> None:
