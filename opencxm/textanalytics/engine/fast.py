@@ -36,6 +36,7 @@ def normalise_language(value) -> str | None:
 
 class FastEngine:
     name = "fast"
+    version = "1"  # bump when rules, lexicons or models change, so stored analyses are redone
 
     def __init__(self, taxonomy=None, pii_patterns=None, max_chars: int = MAX_CHARS):
         self.taxonomy = Taxonomy.coerce(taxonomy)

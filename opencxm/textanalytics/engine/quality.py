@@ -44,6 +44,7 @@ class E5Embedder:
 
 class QualityEngine:
     name = "quality"
+    version = "1"  # bump when rules, lexicons or models change, so stored analyses are redone
 
     def __init__(
         self,
