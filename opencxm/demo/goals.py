@@ -94,8 +94,7 @@ def load_goals(*, feedback_changed: bool = False, log=print) -> dict:
     with transaction.atomic():
         tally, demo_targets = _load_targets()
     if not (tally["created"] or tally["updated"] or feedback_changed):
-        log(f"Demo goals unchanged ({len(GOALS)} targets).")
-        return {**tally, "evaluated": False}
+        return {**tally, "evaluated": False}  # silent: the feedback's "unchanged" line says it all
     counts = evaluate_goals(demo_targets)
     log(
         f"Demo goals: {len(GOALS)} targets ({tally['created']} created, {tally['updated']} updated), evaluated as of "

@@ -2,12 +2,14 @@
 e-mail, the degrading technician visit's alert open in the Außendienst inbox, a second load idempotent.
 
 Feedback scales: at 0.4 a touchpoint has enough responses in 28 days (the technician visit: 38 of at least
-30) for the degradation to show; at the 0.02 of the feedback tests it has 3, too few to judge. The full year
-is loaded once, in its own test.
+30) for the degradation to show; at the 0.02 of the feedback tests it has 3, too few to judge. The tests
+with their own loads (0.02 and the full year) come first; the 0.4 demo is loaded once for the rest of the
+module by the `small` fixture, inside a transaction that is rolled back at the end.
 """
 
 from datetime import date
 from io import StringIO
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
@@ -25,6 +27,7 @@ from opencxm.demo.loader import load_demo
 
 SMALL = 0.4  # the smallest scale at which the technician visit's 28-day window holds enough responses
 WRITES = {"INSERT", "UPDATE", "DELETE"}
+UNCHANGED = "Demo feedback for 2025-11-01 to 2026-10-31 unchanged."
 BREACHES = [("first_contact_resolution", "TP-HOT-08"), ("nps", "TP-TECH-02")]
 STATUSES = {  # as of 2026-11-01 with the full year
     ("nps", None): "warning", ("csat", None): "warning", ("ces", None): "ok", ("complaint_rate", None): "warning",
@@ -63,6 +66,10 @@ def _statuses():
     }
 
 
+def _goals_line(lines):
+    return next(line for line in lines if line.startswith("Demo goals"))
+
+
 def _writes(queries):
     return [query["sql"] for query in queries if query["sql"].split(None, 1)[0].upper() in WRITES]
 
@@ -96,7 +103,7 @@ def test_the_catalogue_covers_company_departments_moments_of_truth_and_an_econom
     assert goals.EVALUATED_ON.isoformat() == "2026-11-01"  # the day after the demo data ends
 
 
-# -- a small demo: 0.02 is too small to judge a touchpoint, 0.4 shows the degradation ---------------------------
+# -- tests with their own load -------------------------------------------------------------------------------
 
 
 def test_demo_command_at_the_feedback_tests_scale_prints_no_mail(db, settings, capsys):
@@ -117,9 +124,41 @@ def test_demo_command_at_the_feedback_tests_scale_prints_no_mail(db, settings, c
     assert Alert.objects.get().raise_notified_at is not None
 
 
-def test_small_demo_opens_the_technician_alert_in_the_field_service_inbox(db, mailoutbox):
-    lines = _quiet(SMALL)
-    assert lines[-1] == (
+def test_full_year_goals_alerts_and_second_load(db, mailoutbox):
+    with transaction.atomic():
+        lines = _quiet(1)
+        connection.check_constraints()  # once here rather than at teardown (PostgreSQL, deferred keys)
+        assert _goals_line(lines) == (
+            "Demo goals: 17 targets (17 created, 0 updated), evaluated as of 2026-11-01: "
+            "2 alerts raised, 0 still open, 0 closed."
+        )
+        assert _statuses() == STATUSES
+        assert _open_alerts() == [(metric, code, "aussendienst") for metric, code in BREACHES]
+        technician = Alert.objects.get(target__touchpoint__code=demo.DEGRADING_TOUCHPOINT)
+        assert technician.raised_value == pytest.approx(-23.6, abs=0.1)
+        assert "TP-TECH-02 Technikerbesuch: Installation beim Kunden" in _inbox("ambassador.aussendienst")
+        with CaptureQueriesContext(connection) as queries:
+            assert UNCHANGED in _quiet(1)
+        assert _writes(queries) == []
+        assert Alert.objects.count() == 2
+        assert mailoutbox == []
+        transaction.set_rollback(True)
+
+
+# -- the demo at 0.4 (loaded once for the module) ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), transaction.atomic():
+        lines = _quiet(SMALL)
+        connection.check_constraints()  # once, not at every test's teardown (PostgreSQL, deferred keys)
+        yield SimpleNamespace(lines=lines)
+        transaction.set_rollback(True)
+
+
+def test_small_demo_opens_the_technician_alert_in_the_field_service_inbox(small, db, mailoutbox):
+    assert _goals_line(small.lines) == (
         "Demo goals: 17 targets (17 created, 0 updated), evaluated as of 2026-11-01: "
         "2 alerts raised, 0 still open, 0 closed."
     )
@@ -137,8 +176,7 @@ def test_small_demo_opens_the_technician_alert_in_the_field_service_inbox(db, ma
     assert Alert.objects.count() == 2
 
 
-def test_goals_are_created_through_the_services_and_audited(db):
-    _quiet(SMALL)
+def test_goals_are_created_through_the_services_and_audited(small, db):
     assert Target.objects.count() == 17
     entries = AuditEntry.objects.filter(object_type="analytics.target")
     assert entries.count() == 17
@@ -150,24 +188,23 @@ def test_goals_are_created_through_the_services_and_audited(db):
     assert company.owner_department.code == "cx-team"
 
 
-def test_second_load_writes_nothing_and_raises_no_second_alert(db):
-    _quiet(SMALL)
+def test_second_load_writes_nothing_and_raises_no_second_alert(small, db):
     with CaptureQueriesContext(connection) as queries:
         lines = _quiet(SMALL)
     assert _writes(queries) == []
-    assert lines[-1] == "Demo goals unchanged (17 targets)."
+    assert UNCHANGED in lines
+    assert not [line for line in lines if line.startswith("Demo goals")]
     assert Alert.objects.count() == 2
 
 
-def test_reload_restores_a_changed_goal_and_keeps_the_open_alert(db):
-    _quiet(SMALL)
+def test_reload_restores_a_changed_goal_and_keeps_the_open_alert(small, db):
     technician = Target.objects.get(touchpoint__code=demo.DEGRADING_TOUCHPOINT)
     Target.objects.filter(pk=technician.pk).update(target_value=-50, warning_value=-60)
     owner = Department.objects.get(code="cx-team")
     added = Target.objects.create(metric="csat", scope_type="company", target_value=99, warning_value=98,
                                   valid_from=date(2026, 11, 1), owner_department=owner)  # fmt: skip
     lines = _quiet(SMALL)
-    assert lines[-1] == (
+    assert _goals_line(lines) == (
         "Demo goals: 17 targets (0 created, 1 updated), evaluated as of 2026-11-01: "
         "0 alerts raised, 2 still open, 0 closed."
     )
@@ -175,27 +212,3 @@ def test_reload_restores_a_changed_goal_and_keeps_the_open_alert(db):
     assert (technician.target_value, technician.warning_value) == (10, 0)
     assert Alert.objects.count() == 2
     assert not Alert.objects.filter(target=added).exists()  # targets users added are not evaluated by the demo
-
-
-# -- the full year -------------------------------------------------------------------------------------------
-
-
-def test_full_year_goals_alerts_and_second_load(db, mailoutbox):
-    with transaction.atomic():
-        lines = _quiet(1)
-        connection.check_constraints()  # once here rather than at teardown (PostgreSQL, deferred keys)
-        assert lines[-1] == (
-            "Demo goals: 17 targets (17 created, 0 updated), evaluated as of 2026-11-01: "
-            "2 alerts raised, 0 still open, 0 closed."
-        )
-        assert _statuses() == STATUSES
-        assert _open_alerts() == [(metric, code, "aussendienst") for metric, code in BREACHES]
-        technician = Alert.objects.get(target__touchpoint__code=demo.DEGRADING_TOUCHPOINT)
-        assert technician.raised_value == pytest.approx(-23.6, abs=0.1)
-        assert "TP-TECH-02 Technikerbesuch: Installation beim Kunden" in _inbox("ambassador.aussendienst")
-        with CaptureQueriesContext(connection) as queries:
-            assert _quiet(1)[-1] == "Demo goals unchanged (17 targets)."
-        assert _writes(queries) == []
-        assert Alert.objects.count() == 2
-        assert mailoutbox == []
-        transaction.set_rollback(True)
