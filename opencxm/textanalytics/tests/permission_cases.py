@@ -54,31 +54,49 @@ def _edit_form(w):
 CASES = [
     Case("textanalytics:taxonomy", lambda w: "/topics/", ALL),
     Case(
-        "textanalytics:load_default", lambda w: "/topics/load-default/", EDITORS, method="POST",
+        "textanalytics:load_default",
+        lambda w: "/topics/load-default/",
+        EDITORS,
+        method="POST",
         state=lambda w: Topic.objects.count(),
     ),  # fmt: skip
     Case("textanalytics:topic_create", lambda w: "/topics/topics/new/", EDITORS),
     Case(
-        "textanalytics:topic_create", lambda w: "/topics/topics/new/", EDITORS, method="POST", data=_topic_form,
+        "textanalytics:topic_create",
+        lambda w: "/topics/topics/new/",
+        EDITORS,
+        method="POST",
+        data=_topic_form,
         state=_topics_state,
     ),  # fmt: skip
     Case("textanalytics:preview", lambda w: "/topics/topics/preview/?rules_de=rechnung*", EDITORS, htmx=True),
     Case("textanalytics:topic", lambda w: f"/topics/topics/{_topic(w).public_id}/", ALL),
     Case("textanalytics:topic_edit", lambda w: f"/topics/topics/{_topic(w).public_id}/edit/", EDITORS),
     Case(
-        "textanalytics:topic_edit", lambda w: f"/topics/topics/{_topic(w).public_id}/edit/", EDITORS, method="POST",
-        data=_edit_form, state=_topics_state,
+        "textanalytics:topic_edit",
+        lambda w: f"/topics/topics/{_topic(w).public_id}/edit/",
+        EDITORS,
+        method="POST",
+        data=_edit_form,
+        state=_topics_state,
     ),  # fmt: skip
     Case("textanalytics:matrix", lambda w: "/topics/matrix/", ALL),
     Case("textanalytics:emerging", lambda w: "/topics/emerging/", ALL),
     Case("textanalytics:comment", lambda w: f"/topics/comments/{_analysis(w).feedback.public_id}/", ALL),
     Case(
-        "textanalytics:comment", lambda w: f"/topics/comments/{_analysis(w).feedback.public_id}/", EDITORS,
-        method="POST", data=lambda w: {"sentiment": "positive"}, state=_correction_state,
+        "textanalytics:comment",
+        lambda w: f"/topics/comments/{_analysis(w).feedback.public_id}/",
+        EDITORS,
+        method="POST",
+        data=lambda w: {"sentiment": "positive"},
+        state=_correction_state,
     ),  # fmt: skip
     Case("textanalytics:classifier", lambda w: "/topics/classifier/", ALL),
     Case(
-        "textanalytics:classifier_train", lambda w: "/topics/classifier/train/", EDITORS, method="POST",
+        "textanalytics:classifier_train",
+        lambda w: "/topics/classifier/train/",
+        EDITORS,
+        method="POST",
         state=lambda w: ClassifierModel.objects.count(),
     ),  # fmt: skip
     Case("GET /api/v1/topics", lambda w: f"/api/v1/topics?x={_topic(w).pk}", ALL),
