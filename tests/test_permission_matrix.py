@@ -13,7 +13,19 @@ from opencxm.config.api import api
 from opencxm.core.api_auth import token_digest
 from tests.fixtures import PERSONAS
 
-APPS = ["core", "accounts", "touchpoints", "journeys", "analytics", "feedback", "cases", "events", "insights"]
+APPS = [
+    "core",
+    "accounts",
+    "touchpoints",
+    "journeys",
+    "analytics",
+    "feedback",
+    "cases",
+    "events",
+    "insights",
+    "notifications",
+    "textanalytics",
+]
 PUBLIC_URL_NAMES = {  # reachable without login by design (login, password reset, language switch, health)
     "login",
     "logout",

@@ -25,6 +25,8 @@ def _mount_routers() -> None:
     from opencxm.feedback.api import router as feedback_router
     from opencxm.insights.api import router as insights_router
     from opencxm.journeys.api import router as journeys_router
+    from opencxm.notifications.api import router as notifications_router
+    from opencxm.textanalytics.api import router as textanalytics_router
     from opencxm.touchpoints.api import router as touchpoints_router
 
     api.add_router("", accounts_router)
@@ -35,6 +37,8 @@ def _mount_routers() -> None:
     api.add_router("", analytics_router)
     api.add_router("", feedback_router)
     api.add_router("", cases_router)
+    api.add_router("", textanalytics_router)
+    api.add_router("", notifications_router)
 
 
 _mount_routers()
