@@ -90,7 +90,7 @@ def test_cockpit_tiles_trend_soll_ist_and_heatmap_drill_down(signed_in_page):
     assert page.locator("#id_touchpoint").input_value() == str(touchpoint.public_id)
     header = page.locator("#explorer-results .card-title").inner_text()
     assert header.startswith(f"{n} ")  # exactly the responses counted in the cell
-    assert {cell.strip() for cell in page.locator(".feedback-row td:nth-child(3) a").all_inner_texts()} == {
+    assert {cell.strip() for cell in page.locator(".feedback-row .touchpoint-cell a").all_inner_texts()} == {
         touchpoint.name
     }
     month = date.fromisoformat(page.locator("#id_start").input_value())
