@@ -49,9 +49,15 @@ def _store(setting, records):
     for index, (offset, hour, tp, kind, nps, csat, ces, has_comment) in enumerate(records):
         rows.append(
             Feedback(
-                source=setting["source"], external_id=str(index), kind=kind,
-                responded_at=START + timedelta(days=offset, hours=hour), touchpoint=setting["touchpoints"][tp],
-                nps=nps, csat=csat, ces=ces, comment="Text" if has_comment else "",
+                source=setting["source"],
+                external_id=str(index),
+                kind=kind,
+                responded_at=START + timedelta(days=offset, hours=hour),
+                touchpoint=setting["touchpoints"][tp],
+                nps=nps,
+                csat=csat,
+                ces=ces,
+                comment="Text" if has_comment else "",
             )
         )
     Feedback.objects.bulk_create(rows)
