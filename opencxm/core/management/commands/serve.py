@@ -38,11 +38,24 @@ class Command(BaseCommand):
             serve(application, host=host, port=port, threads=threads, ident="OpenCXM")
         finally:
             if worker is not None:
-                worker.terminate()
-                worker.wait(timeout=30)
+                _stop(worker)
 
     def _start_worker(self) -> subprocess.Popen:
         """A separate process: the worker claims tasks from the database, so any number may run anywhere."""
         command = [sys.executable, "-m", "opencxm", "db_worker", "--interval", "1"]
         self.stdout.write("Background worker started (imports and other jobs)")
         return subprocess.Popen(command)  # noqa: S603 (a fixed command line)
+
+
+def _stop(worker: subprocess.Popen) -> None:
+    """Ask the worker to finish its task; a second signal interrupts a long task (tasks resume where they
+    stopped on the next start), and a worker that still does not stop is killed."""
+    for _attempt in range(2):
+        worker.terminate()
+        try:
+            worker.wait(timeout=10)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+    worker.kill()
+    worker.wait()
