@@ -7,22 +7,10 @@ from opencxm.accounts.models import Department, User
 from opencxm.cases.choices import THRESHOLD_RANGE, RootCause, Status, Trigger
 from opencxm.cases.models import CaseRule
 from opencxm.cases.selectors import CaseFilters
+from opencxm.core.forms import tabler_classes
 from opencxm.feedback.models import DataSource
 from opencxm.journeys.models import Segment
 from opencxm.touchpoints.models import Touchpoint
-
-
-def style(form: forms.BaseForm) -> None:
-    """Tabler classes on every control."""
-    for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, forms.CheckboxInput):
-            widget.attrs["class"] = "form-check-input"
-        elif isinstance(widget, (forms.Select, forms.SelectMultiple)):
-            widget.attrs["class"] = "form-select"
-        elif not isinstance(widget, forms.HiddenInput):
-            widget.attrs["class"] = "form-control"
-
 
 STATUS_FILTERS = [("active", _("all open")), *Status.choices, ("all", _("all"))]
 ASSIGNEE_FILTERS = [("", _("anyone")), ("me", _("assigned to me")), ("none", _("unassigned"))]
@@ -40,7 +28,7 @@ class CaseFilterForm(forms.Form):
     def __init__(self, *args, departments, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = departments
-        style(self)
+        tabler_classes(self)
 
     def filters(self) -> CaseFilters:
         if not self.is_valid():
@@ -62,7 +50,7 @@ class VersionForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        style(self)
+        tabler_classes(self)
 
 
 class AssignForm(VersionForm):
@@ -144,7 +132,7 @@ class CaseRuleForm(forms.ModelForm):
         self.fields["sla_hours"].widget.attrs["min"] = 1
         for name in ("sources", "touchpoints", "segments"):
             self.fields[name].widget.attrs["size"] = 6
-        style(self)
+        tabler_classes(self)
 
     def clean(self):
         data = super().clean()

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from opencxm.accounts.models import Department
 from opencxm.analytics.metrics import REGISTRY
+from opencxm.core.forms import tabler_classes
 from opencxm.feedback.models import Feedback
 from opencxm.insights.choices import (
     TRACK_CATEGORIES,
@@ -26,17 +27,6 @@ ALL = [("", _("all"))]
 
 def _metric_choices():
     return [("", _("none")), *[(key, m.label) for key, m in REGISTRY.items()]]
-
-
-def _style(form):
-    for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, forms.MultipleHiddenInput):
-            continue
-        if isinstance(widget, (forms.Select, forms.SelectMultiple)):
-            widget.attrs.setdefault("class", "form-select")
-        else:
-            widget.attrs.setdefault("class", "form-control")
 
 
 class TouchpointField(forms.ModelMultipleChoiceField):
@@ -87,7 +77,7 @@ class InsightFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         for name in ("department", "touchpoint", "step", "segment"):
             self.fields[name].empty_label = _("all")
-        _style(self)
+        tabler_classes(self)
 
     def filters(self) -> InsightFilters:
         data = {}
@@ -154,7 +144,7 @@ class InsightForm(forms.ModelForm):
             query = self.instance.evidence_query or {}
             self.initial.setdefault("evidence_metric", query.get("metric", ""))
             self.initial.setdefault("evidence_days", query.get("days", 90))
-        _style(self)
+        tabler_classes(self)
 
     def service_data(self) -> dict:
         data = {name: self.cleaned_data[name] for name in self.Meta.fields}
@@ -179,7 +169,7 @@ class ValidateForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _style(self)
+        tabler_classes(self)
 
 
 def parse_references(text: str) -> list[dict]:
@@ -234,7 +224,7 @@ class ActionForm(forms.ModelForm):
             self.initial.setdefault("touchpoints", list(self.instance.touchpoints.all()))
             lines = [" | ".join(filter(None, (r.get("label"), r.get("url")))) for r in self.instance.references]
             self.initial.setdefault("references_text", "\n".join(lines))
-        _style(self)
+        tabler_classes(self)
 
     def clean_references_text(self):
         try:
@@ -275,7 +265,7 @@ class ActionFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["department"].empty_label = _("all")
-        _style(self)
+        tabler_classes(self)
 
     def value(self, name):
         field = self.fields[name]

@@ -82,19 +82,3 @@ class StepForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["touchpoint"].queryset = touchpoints
         self.fields["touchpoint"].to_field_name = "public_id"
-
-
-def bootstrap(form: forms.Form) -> forms.Form:
-    """Give the widgets Tabler classes and mark invalid fields."""
-    for name, field in form.fields.items():
-        widget = field.widget
-        if isinstance(widget, forms.CheckboxInput):
-            css = "form-check-input"
-        elif isinstance(widget, forms.Select):
-            css = "form-select"
-        else:
-            css = "form-control"
-        if form.is_bound and name in form.errors:
-            css += " is-invalid"
-        widget.attrs["class"] = css
-    return form

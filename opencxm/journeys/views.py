@@ -8,10 +8,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from opencxm.core.forms import tabler_classes
 from opencxm.core.permissions import access_for, require
 from opencxm.journeys import selectors, services
 from opencxm.journeys.choices import JourneyKind
-from opencxm.journeys.forms import JourneyForm, SegmentForm, StageForm, StepForm, bootstrap
+from opencxm.journeys.forms import JourneyForm, SegmentForm, StageForm, StepForm
 from opencxm.journeys.models import Segment
 
 MAP_PARTIAL = "journeys/journey_detail.html#journey_map"
@@ -37,7 +38,7 @@ def segment_detail(request, public_id):
 @require_http_methods(["GET", "POST"])
 def segment_create(request):
     require(access_for(request.user).can_edit_all)
-    form = bootstrap(SegmentForm(request.POST or None))
+    form = tabler_classes(SegmentForm(request.POST or None), mark_invalid=True)
     if request.method == "POST" and form.is_valid():
         segment = services.segment_create(actor=request.user, **form.cleaned_data)
         messages.success(request, _("Segment “%(name)s” created.") % {"name": segment.name})
@@ -49,7 +50,7 @@ def segment_create(request):
 def segment_edit(request, public_id):
     require(access_for(request.user).can_edit_all)
     segment = selectors.segment_get(public_id)
-    form = bootstrap(SegmentForm(request.POST or None, instance=segment))
+    form = tabler_classes(SegmentForm(request.POST or None, instance=segment), mark_invalid=True)
     if request.method == "POST" and form.is_valid():
         services.segment_update(actor=request.user, segment=segment, **form.cleaned_data)
         messages.success(request, _("Segment saved."))
@@ -99,7 +100,7 @@ def journey_list(request):
 def journey_create(request):
     require(access_for(request.user).can_edit_all)
     initial = {"segment": Segment.objects.filter(public_id=request.GET.get("segment") or None).first()}
-    form = bootstrap(JourneyForm(request.POST or None, initial=initial))
+    form = tabler_classes(JourneyForm(request.POST or None, initial=initial), mark_invalid=True)
     if request.method == "POST" and form.is_valid():
         journey = services.journey_create(actor=request.user, **form.cleaned_data)
         messages.success(request, _("Journey “%(name)s” created.") % {"name": journey.name})
@@ -111,7 +112,7 @@ def journey_create(request):
 def journey_edit(request, public_id):
     require(access_for(request.user).can_edit_all)
     journey = selectors.journey_get(public_id)
-    form = bootstrap(JourneyForm(request.POST or None, instance=journey))
+    form = tabler_classes(JourneyForm(request.POST or None, instance=journey), mark_invalid=True)
     if request.method == "POST" and form.is_valid():
         services.journey_update(actor=request.user, journey=journey, **form.cleaned_data)
         messages.success(request, _("Journey saved."))
@@ -186,7 +187,7 @@ def _done(request, journey):
 
 
 def _panel(kind, form, action, title):
-    return {"kind": kind, "form": bootstrap(form), "action": action, "title": title}
+    return {"kind": kind, "form": tabler_classes(form, mark_invalid=True), "action": action, "title": title}
 
 
 @require_http_methods(["GET", "POST"])

@@ -3,6 +3,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from opencxm.accounts.models import Department
+from opencxm.core.forms import tabler_classes
 from opencxm.touchpoints.choices import Raci, TouchpointStatus
 from opencxm.touchpoints.importing import normalize_reference
 from opencxm.touchpoints.models import Channel, Touchpoint
@@ -92,13 +93,7 @@ class TouchpointForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["channel"].queryset = Channel.objects.order_by("name")
         self.fields["owner_department"].queryset = Department.objects.order_by("name")
-        for name, field in self.fields.items():
-            if name == "moment_of_truth":
-                field.widget.attrs["class"] = "form-check-input"
-            elif isinstance(field.widget, forms.Select):
-                field.widget.attrs["class"] = "form-select"
-            else:
-                field.widget.attrs["class"] = "form-control"
+        tabler_classes(self)
 
     def limit_owner_choices(self, department_ids) -> None:
         """Show only the departments the user may own touchpoints for (the view enforces it, too)."""
