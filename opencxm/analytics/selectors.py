@@ -117,6 +117,7 @@ class FeedbackFilters:
     nps_band: str = ""
     has_comment: bool | None = None
     q: str = ""
+    search_raw: bool = True  # False: `q` searches the redacted text only (readers without raw-comment permission)
     language: str = ""  # text analytics: language, sentiment and topic (public id) of the analysed comment
     sentiment: str = ""
     topic: str = ""
@@ -165,7 +166,10 @@ def feedback_list(filters: FeedbackFilters):
     if filters.has_comment is not None:
         rows = rows.exclude(comment="") if filters.has_comment else rows.filter(comment="")
     if filters.q:
-        rows = rows.filter(comment__icontains=filters.q)
+        # A reader of redacted text must not find a comment by words that redaction hides (a name, an IBAN):
+        # they search what they may read, so comments not yet analysed are found once enrichment has run.
+        field = "comment__icontains" if filters.search_raw else "analysis__redacted_text__icontains"
+        rows = rows.filter(**{field: filters.q})
     if filters.language or filters.sentiment or filters.topic:
         from opencxm.textanalytics.selectors import analysed_feedback
 

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 from opencxm.analytics import cockpit, exports, selectors
 from opencxm.analytics.forms import CockpitForm, ExplorerForm
 from opencxm.core.permissions import access_for, require
-from opencxm.textanalytics.selectors import comments_shown
+from opencxm.textanalytics.selectors import can_see_raw_comments, comments_shown
 
 PAGE_SIZE = 25
 
@@ -94,7 +94,7 @@ def explorer(request):
     access = access_for(request.user)
     require(access.can_read)
     form = _explorer_form(request)
-    filters = form.filters()
+    filters = form.filters().with_changes(search_raw=can_see_raw_comments(access))
     page = Paginator(selectors.feedback_list(filters), PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -107,7 +107,8 @@ def explorer(request):
 def explorer_export(request):
     access = access_for(request.user)
     require(access.can_read)
-    rows = selectors.feedback_list(_explorer_form(request).filters())
+    filters = _explorer_form(request).filters().with_changes(search_raw=can_see_raw_comments(access))
+    rows = selectors.feedback_list(filters)
     return _download(exports.feedback_table(rows, access=access), request.GET.get("format", "csv"))
 
 

@@ -93,3 +93,22 @@ def test_explorer_queries_stay_bounded(world, taxonomy, enriched, django_assert_
     services.enrich_pending()
     with django_assert_max_num_queries(count):
         client.get("/cockpit/feedback/")
+
+
+@pytest.mark.parametrize(
+    ("persona", "query", "found"),
+    [
+        ("viewer", "mueller@example", 0),  # redacted away: a reader of redacted text cannot find the comment by it
+        ("viewer", "Müller", 0),
+        ("viewer", "korrigieren", 1),  # words that stay are found
+        ("cx_team", "mueller@example", 1),
+        ("cx_team", "Müller", 1),
+    ],
+)
+def test_explorer_search_matches_only_the_text_the_reader_may_see(world, enriched, persona, query, found):
+    client = _client(world.users[persona])
+    html = client.get("/cockpit/feedback/", {"q": query}).content.decode()
+    assert html.count('class="feedback-row"') == found
+    export = client.get("/cockpit/feedback/export/", {"format": "csv", "q": query})
+    content = b"".join(export.streaming_content) if export.streaming else export.content
+    assert content.decode("utf-8-sig").count("korrigieren") == found
