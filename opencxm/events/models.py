@@ -106,6 +106,11 @@ class Transition(models.Model):
     from_activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="+")
     to_activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="+")
     seconds = models.FloatField()
+    # The departments recorded on the two events themselves (None when the event names none); the department
+    # of a step is this, else the owning department of the activity's touchpoint (resolved when read, so a
+    # remapped activity needs no recomputation).
+    from_department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    to_department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     def __str__(self):
         return f"{self.from_activity_id} -> {self.to_activity_id}"

@@ -194,28 +194,31 @@ def cases_refresh(*, case_ids: Iterable[int]) -> None:
     for chunk in _chunks(sorted(case_ids), CASE_CHUNK):
         rows = Event.objects.filter(case_id__in=chunk).order_by("case_id", "timestamp", "id")
         paths: dict[int, list] = {}
-        for case_id, activity_id, stamp in rows.values_list("case_id", "activity_id", "timestamp"):
-            paths.setdefault(case_id, []).append((activity_id, stamp))
+        for case_id, activity_id, stamp, department_id in rows.values_list(
+            "case_id", "activity_id", "timestamp", "department_id"
+        ):
+            paths.setdefault(case_id, []).append((activity_id, stamp, department_id))
         _store_cases(paths)
 
 
 def _store_cases(paths: dict[int, list]) -> None:
-    keys = {case_id: _variant_key([a for a, _ in steps]) for case_id, steps in paths.items()}
+    keys = {case_id: _variant_key([step[0] for step in steps]) for case_id, steps in paths.items()}
     known = dict(Variant.objects.filter(key__in=set(keys.values())).values_list("key", "id"))
     fresh = {key: case_id for case_id, key in keys.items() if key not in known}
     Variant.objects.bulk_create(
-        [Variant(key=key, path=[a for a, _ in paths[cid]], length=len(paths[cid])) for key, cid in fresh.items()],
+        [Variant(key=key, path=[step[0] for step in paths[cid]], length=len(paths[cid])) for key, cid in fresh.items()],
         ignore_conflicts=True,
     )
     if fresh:
         known.update(Variant.objects.filter(key__in=fresh.keys()).values_list("key", "id"))
     Transition.objects.filter(case_id__in=paths.keys()).delete()
     transitions = [
-        (cid, a, b, (t2 - t1).total_seconds())
+        (cid, a, b, (t2 - t1).total_seconds(), d1, d2)
         for cid, steps in paths.items()
-        for (a, t1), (b, t2) in zip(steps, steps[1:], strict=False)
+        for (a, t1, d1), (b, t2, d2) in zip(steps, steps[1:], strict=False)
     ]
-    bulk.insert(Transition, ["case", "from_activity", "to_activity", "seconds"], transitions)
+    fields = ["case", "from_activity", "to_activity", "seconds", "from_department", "to_department"]
+    bulk.insert(Transition, fields, transitions)
     cases = [(known[keys[cid]], steps[0][1], steps[-1][1], len(steps), cid) for cid, steps in paths.items()]
     bulk.update(Case, ["variant", "started_at", "ended_at", "event_count"], cases)
 
