@@ -111,6 +111,9 @@ class Transition(models.Model):
     # remapped activity needs no recomputation).
     from_department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     to_department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # When the second event happened (for handovers: when the receiving department took over); the re-contact
+    # window of the handover view starts here.
+    at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
         return f"{self.from_activity_id} -> {self.to_activity_id}"

@@ -213,11 +213,11 @@ def _store_cases(paths: dict[int, list]) -> None:
         known.update(Variant.objects.filter(key__in=fresh.keys()).values_list("key", "id"))
     Transition.objects.filter(case_id__in=paths.keys()).delete()
     transitions = [
-        (cid, a, b, (t2 - t1).total_seconds(), d1, d2)
+        (cid, a, b, (t2 - t1).total_seconds(), d1, d2, t2)
         for cid, steps in paths.items()
         for (a, t1, d1), (b, t2, d2) in zip(steps, steps[1:], strict=False)
     ]
-    fields = ["case", "from_activity", "to_activity", "seconds", "from_department", "to_department"]
+    fields = ["case", "from_activity", "to_activity", "seconds", "from_department", "to_department", "at"]
     bulk.insert(Transition, fields, transitions)
     cases = [(known[keys[cid]], steps[0][1], steps[-1][1], len(steps), cid) for cid, steps in paths.items()]
     bulk.update(Case, ["variant", "started_at", "ended_at", "event_count"], cases)
