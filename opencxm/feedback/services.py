@@ -336,6 +336,13 @@ def _upsert(source: DataSource, job, rows: list[dict]) -> None:
         cursor.executemany(sql, params)
 
 
+def _analyses_erase(feedback_ids: list[int]) -> None:
+    """The text analyses of erased comments go too (redacted text, sentences and embeddings derive from them)."""
+    from opencxm.textanalytics.services import analyses_erase
+
+    analyses_erase(feedback_ids=feedback_ids)
+
+
 def _cases_enqueue(feedback_ids: list[int]) -> None:
     """Case rules look at new and changed records after the commit (the cases app opens one case per record)."""
     from opencxm.cases.tasks import cases_enqueue
@@ -482,14 +489,15 @@ def customer_erase(*, actor, customer: Customer) -> int:
     What erasure does: the contact details (CustomerContact) and the customer row with its pseudonym are
     deleted, so the pseudonym can no longer link anything to the person; the customer's feedback stays for
     the statistics (scores, touchpoint, time) but is detached from the customer and its free text (comment)
-    and extra attributes, which may contain personal data, are blanked. Rollups are refreshed for the days
-    touched (the comment counts change).
+    and extra attributes, which may contain personal data, are blanked; their text analyses (redacted text,
+    sentences, embeddings, topics) are deleted. Rollups and topic rollups are refreshed for the days touched.
     """
     with transaction.atomic():
         feedback = Feedback.objects.filter(customer=customer)
         slices: dict[int, set[date]] = {}
         for source_id, moment in feedback.values_list("source_id", "responded_at"):
             slices.setdefault(source_id, set()).add(local_day(moment))
+        _analyses_erase(list(feedback.values_list("id", flat=True)))
         detached = feedback.update(customer=None, comment="", attributes={}, updated_at=timezone.now())
         CustomerContact.objects.filter(customer=customer).delete()
         audit_record(actor=actor, action="delete", instance=customer, changes={"feedback_detached": detached})

@@ -420,6 +420,22 @@ def _rollup_rows(queryset, prefix, counted, source_id, wanted, topic) -> list[To
     ]
 
 
+def analyses_erase(*, feedback_ids) -> int:
+    """Forget what enrichment found in these comments (customer erasure): the analyses with their redacted text,
+    sentences, embedding, topics and corrections are deleted and the topic rollups of their days refreshed.
+    Returns the number of analyses deleted."""
+    rows = CommentAnalysis.objects.filter(feedback_id__in=feedback_ids)
+    slices: dict[int, set] = {}
+    for source_id, moment in rows.values_list("feedback__source_id", "feedback__responded_at"):
+        slices.setdefault(source_id, set()).add(local_day(moment))
+    with transaction.atomic():
+        deleted = rows.count()
+        rows.delete()
+        for source_id, days in slices.items():
+            topic_rollup_refresh(source_id=source_id, days=days)
+    return deleted
+
+
 def topic_rollup_rebuild() -> int:
     """Recompute all topic rollups (after a bulk change such as a demo load)."""
     from opencxm.feedback.models import Feedback

@@ -171,3 +171,30 @@ def test_commands(taxonomy, comments):
     assert "6 comments checked, 0 changed (fast)." in out.getvalue()
     call_command("taxonomy", "load-default", stdout=out)
     assert "topics created." in out.getvalue()
+
+
+def test_erasing_a_customer_deletes_the_analyses_of_their_comments_and_refreshes_topic_rollups(world, taxonomy,
+                                                                                                comments):  # fmt: skip
+    from django.db.models import Sum
+
+    from opencxm.feedback.models import Customer
+    from opencxm.feedback.services import customer_erase
+
+    customer = Customer.objects.create(pseudonym="p-erika")
+    comments[1].customer = customer
+    comments[1].save(update_fields=["customer"])
+    services.enrich_pending()
+
+    def totals():
+        rows = TopicRollup.objects.all()
+        return (rows.filter(topic=None).aggregate(n=Sum("analysed"))["n"],
+                rows.filter(topic=taxonomy["wrong"]).aggregate(n=Sum("analysed"))["n"])  # fmt: skip
+
+    assert totals() == (6, 3)
+    assert CommentAnalysis.objects.filter(feedback=comments[1]).exists()
+    customer_erase(actor=world.users["admin"], customer=customer)
+    assert not CommentAnalysis.objects.filter(feedback=comments[1]).exists()
+    assert not CommentTopic.objects.filter(analysis__feedback=comments[1]).exists()
+    assert totals() == (5, 2)
+    assert CommentAnalysis.objects.count() == 5
+    assert services.enrich_pending().processed == 0  # the blanked comment has nothing left to analyse
