@@ -20,7 +20,22 @@ csv.field_size_limit(sys.maxsize)
 
 
 class BatchError(ValueError):
-    """A user error (missing column, unreadable file): the message is meant for the user."""
+    """A user error (missing column, unreadable file): the message is meant for the user.
+
+    `code` and `params` let a caller word the message in the user's language (the English text is the default):
+    empty_sheet/empty_file (file), column_missing (what: "text"/"language", column, columns), no_input (path).
+    """
+
+    MESSAGES = {
+        "empty_sheet": "{file}: the sheet is empty",
+        "empty_file": "{file}: the file is empty",
+        "column_missing": "{what} column {column!r} not found; columns are: {columns}",
+        "no_input": "input file {path} does not exist",
+    }
+
+    def __init__(self, code: str, **params):
+        self.code, self.params = code, params
+        super().__init__(self.MESSAGES[code].format(**params))
 
 
 def _is_xlsx(path: Path) -> bool:
@@ -54,7 +69,7 @@ def read_rows(path: Path) -> tuple[list[str], Iterator[list], int | None]:
         rows = ws.iter_rows(values_only=True)
         header = next(rows, None)
         if header is None:
-            raise BatchError(f"{path.name}: the sheet is empty")
+            raise BatchError("empty_sheet", file=path.name)
         total = (ws.max_row - 1) if ws.max_row else None
         return [("" if h is None else str(h)) for h in header], (list(r) for r in rows), total
     encoding = detect_encoding(path)
@@ -68,7 +83,7 @@ def read_rows(path: Path) -> tuple[list[str], Iterator[list], int | None]:
     reader = csv.reader(fh, dialect)
     header = next(reader, None)
     if header is None:
-        raise BatchError(f"{path.name}: the file is empty")
+        raise BatchError("empty_file", file=path.name)
     return header, reader, None
 
 
@@ -120,7 +135,7 @@ def _column(header: list[str], name: str | None, what: str) -> int | None:
     lowered = [h.strip().lower() for h in header]
     if name.strip().lower() in lowered:
         return lowered.index(name.strip().lower())
-    raise BatchError(f"{what} column {name!r} not found; columns are: {', '.join(header)}")
+    raise BatchError("column_missing", what=what, column=name, columns=", ".join(header))
 
 
 def analyze_file(
@@ -135,7 +150,7 @@ def analyze_file(
     """Enrich ``input_path`` into ``output_path``; return the number of rows written."""
     input_path, output_path = Path(input_path), Path(output_path)
     if not input_path.exists():
-        raise BatchError(f"input file {input_path} does not exist")
+        raise BatchError("no_input", path=str(input_path))
     header, rows, total = read_rows(input_path)
     text_idx = _column(header, text_column, "text")
     lang_idx = _column(header, language_column, "language")

@@ -4,6 +4,7 @@ import csv
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils.translation import override
 from openpyxl import Workbook, load_workbook
 
 from opencxm.textanalytics.engine import quality_available
@@ -51,7 +52,7 @@ def test_analyze_csv(tmp_path, capsys):
     assert out[1][6] == "Rechnung & Preis › Falsche Rechnung"
     assert out[1][7] == "Die Rechnung ist falsch, bitte melden Sie sich unter [E-MAIL]"
     assert out[4][6] == "App & Website › App"
-    assert "4 rows, " in capsys.readouterr().err  # progress
+    assert "4 Zeilen, " in capsys.readouterr().err  # progress, in the installation's language (German here)
     # idempotent: same input, same output
     dst2 = tmp_path / "out2.csv"
     call_command(
@@ -104,10 +105,11 @@ def test_analyze_non_utf8_csv_and_custom_pii_pattern(tmp_path):
     assert out[1][7] == "Ärger mit Auftrag [AUFTRAG], Gebühren überhöht"
 
 
+@override("en")
 def test_analyze_reports_user_errors(tmp_path):
     src = tmp_path / "in.csv"
     _write_csv(src)
-    with pytest.raises(CommandError, match="text column 'Text' not found"):
+    with pytest.raises(CommandError, match="Text column 'Text' not found"):
         call_command("analyze", "--input", str(src), "--text-column", "Text", "--output", str(tmp_path / "o.csv"))
     with pytest.raises(CommandError, match="does not exist"):
         call_command(
@@ -154,3 +156,14 @@ def test_analyze_with_quality_engine(tmp_path):
         "quality",
     )
     assert [r[4] for r in _read_csv(dst)[1:]][1:] == ["positive", "neutral", "negative"]
+
+
+def test_analyze_speaks_german_when_the_installation_does(tmp_path):
+    from django.utils import translation
+
+    src = tmp_path / "in.csv"
+    _write_csv(src)
+    with translation.override("de"), pytest.raises(CommandError, match="Textspalte 'Text' nicht gefunden"):
+        call_command("analyze", "--input", str(src), "--text-column", "Text", "--output", str(tmp_path / "o.csv"))
+    with translation.override("de"), pytest.raises(CommandError, match="existiert nicht"):
+        call_command("analyze", "--input", str(tmp_path / "x.csv"), "--text-column", "x", "--output", str(src))

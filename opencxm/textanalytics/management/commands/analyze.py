@@ -8,9 +8,10 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from opencxm.textanalytics.engine import ENGINE_NAMES, get_engine
-from opencxm.textanalytics.engine.batch import BatchError, analyze_file, format_progress
+from opencxm.textanalytics.engine.batch import BatchError, analyze_file
 from opencxm.textanalytics.engine.taxonomy import RuleError
 
 
@@ -43,24 +44,25 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         src, dst = Path(opts["input"]), Path(opts["output"])
         if src.resolve() == dst.resolve():
-            raise CommandError("--output must differ from --input")
+            raise CommandError(_("--output must differ from --input"))
         patterns = {}
         for item in opts["pii_pattern"]:
             name, sep, rx = item.partition("=")
             if not sep or not name.strip():
-                raise CommandError(f"--pii-pattern expects NAME=REGEX, got {item!r}")
+                raise CommandError(_("--pii-pattern expects NAME=REGEX, got %(value)r") % {"value": item})
             patterns[name.strip().upper()] = rx
         taxonomy = None
         if opts["taxonomy"]:
             try:
                 taxonomy = json.loads(Path(opts["taxonomy"]).read_text(encoding="utf-8"))
             except (OSError, ValueError) as exc:
-                raise CommandError(f"cannot read taxonomy: {exc}") from exc
+                raise CommandError(_("Cannot read the taxonomy: %(error)s") % {"error": exc}) from exc
         try:
             engine = get_engine(opts["engine"], taxonomy=taxonomy, pii_patterns=patterns)
         except ImportError as exc:
             raise CommandError(
-                f"the {opts['engine']} engine is not installed ({exc}); install opencxm[quality]"
+                _("The %(engine)s engine is not installed (%(error)s); install opencxm[quality].")
+                % {"engine": opts["engine"], "error": exc}
             ) from exc
         except (RuleError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
@@ -68,7 +70,7 @@ class Command(BaseCommand):
 
         def progress(done, total, elapsed):
             if not quiet:
-                sys.stderr.write("\r" + format_progress(done, total, elapsed))
+                sys.stderr.write("\r" + _progress(done, total, elapsed))
                 sys.stderr.flush()
 
         try:
@@ -82,7 +84,33 @@ class Command(BaseCommand):
                 progress=progress,
             )
         except BatchError as exc:
-            raise CommandError(str(exc)) from exc
+            raise CommandError(batch_message(exc)) from exc
         if not quiet:
             sys.stderr.write("\n")
-        self.stdout.write(f"{n} rows analysed with the {engine.name} engine -> {dst}")
+        self.stdout.write(
+            _("%(n)s rows analysed with the %(engine)s engine: %(path)s") % {"n": n, "engine": engine.name, "path": dst}
+        )
+
+
+def batch_message(error: BatchError) -> str:
+    """The engine's user error in the user's language."""
+    code = error.code
+    if code == "column_missing":
+        code = f"{error.params['what']}_column_missing"
+    messages = {
+        "empty_sheet": _("%(file)s: the sheet is empty"),
+        "empty_file": _("%(file)s: the file is empty"),
+        "text_column_missing": _("Text column %(column)r not found; the columns are: %(columns)s"),
+        "language_column_missing": _("Language column %(column)r not found; the columns are: %(columns)s"),
+        "no_input": _("The input file %(path)s does not exist"),
+    }
+    return messages[code] % error.params if code in messages else str(error)
+
+
+def _progress(done: int, total: int | None, elapsed: float) -> str:
+    rate = done / elapsed if elapsed > 0 else 0.0
+    figures = {"done": f"{done:,}", "total": f"{total or 0:,}", "rate": f"{rate:,.0f}",
+               "percent": f"{100 * done / total:.0f}" if total else ""}  # fmt: skip
+    if total:
+        return _("%(done)s/%(total)s rows (%(percent)s %%), %(rate)s rows/s") % figures
+    return _("%(done)s rows, %(rate)s rows/s") % figures
