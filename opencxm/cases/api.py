@@ -5,10 +5,12 @@ from uuid import UUID
 
 from ninja import Query, Router, Status
 from ninja.errors import HttpError
+from ninja.errors import ValidationError as ApiValidationError
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from opencxm.accounts.models import Department, User
 from opencxm.cases import selectors, services
+from opencxm.cases.forms import CaseRuleForm
 from opencxm.cases.models import Case, CaseRule
 from opencxm.cases.permissions import case_access_for
 from opencxm.cases.schemas import (
@@ -23,6 +25,7 @@ from opencxm.cases.schemas import (
 )
 from opencxm.feedback.models import DataSource, Feedback
 from opencxm.journeys.models import Segment
+from opencxm.textanalytics.models import Topic
 from opencxm.touchpoints.models import Touchpoint
 
 router = Router(tags=["Cases"])
@@ -160,33 +163,71 @@ def _manage_rules(request) -> None:
         raise HttpError(403, "Only the CX team manages case rules")
 
 
-def _by_keys(model, field: str, keys: list[str], label: str) -> list:
-    found = {getattr(obj, field): obj for obj in model.objects.filter(**{f"{field}__in": keys})}
-    missing = sorted(set(keys) - set(found))
-    if missing:
-        raise HttpError(422, f"Unknown {label}: {', '.join(missing)}")
-    return list(found.values())
+RULE_KEYS = {"sources": (DataSource, "name"), "touchpoints": (Touchpoint, "code"), "segments": (Segment, "code"),
+             "topics": (Topic, "key")}  # fmt: skip
+
+
+def _field_errors(errors: dict) -> ApiValidationError:
+    """Field errors as a 422 in ninja's error format."""
+    return ApiValidationError(
+        [
+            {"loc": ["body", "payload", field], "msg": str(message), "type": "value_error"}
+            for field, messages in errors.items()
+            for message in messages
+        ]
+    )
+
+
+def _rule_data(payload: CaseRuleIn, rule: CaseRule | None = None) -> dict:
+    """The payload checked by the form the rule pages use (same rules, same messages); 422 with field errors."""
+    data, errors = payload.dict(exclude=set(RULE_KEYS)), {}
+    for name, (model, field) in RULE_KEYS.items():
+        keys = getattr(payload, name)
+        found = {getattr(obj, field): obj.pk for obj in model.objects.filter(**{f"{field}__in": keys})}
+        missing = sorted(set(keys) - set(found))
+        if missing:
+            errors[name] = [f"Unknown: {', '.join(missing)}"]
+        data[name] = sorted(set(found.values()))
+    form = CaseRuleForm({k: v for k, v in data.items() if v is not None}, instance=rule)
+    if errors or not form.is_valid():
+        raise _field_errors({**{k: list(v) for k, v in form.errors.items()}, **errors})
+    return form.cleaned_data
 
 
 @router.get("/case-rules", response=list[CaseRuleOut])
 @paginate(LimitOffsetPagination)
 def list_case_rules(request):
     _manage_rules(request)
-    return CaseRule.objects.prefetch_related("sources", "touchpoints", "segments").order_by("name")
+    return CaseRule.objects.prefetch_related("sources", "touchpoints", "segments", "topics").order_by("name")
 
 
 @router.post("/case-rules", response={201: CaseRuleOut})
 def create_case_rule(request, payload: CaseRuleIn):
+    """Create a rule. 422 lists field errors (e.g. a taken name, a threshold out of range, topics missing for
+    negative_topic, an unknown source, touchpoint, segment or topic)."""
     _manage_rules(request)
-    if CaseRule.objects.filter(name=payload.name).exists():
-        raise HttpError(422, "A case rule with this name exists")
-    low, high = (0, 10) if payload.trigger == "nps_max" else (1, 5)
-    if payload.threshold is not None and not low <= payload.threshold <= high:
-        raise HttpError(422, f"threshold must be between {low} and {high}")
-    data = payload.dict(exclude={"sources", "touchpoints", "segments"}) | {
-        "sources": _by_keys(DataSource, "name", payload.sources, "data source"),
-        "touchpoints": _by_keys(Touchpoint, "code", payload.touchpoints, "touchpoint"),
-        "segments": _by_keys(Segment, "code", payload.segments, "segment"),
-    }
-    rule = services.rule_create(actor=request.auth, data=data)
+    rule = services.rule_create(actor=request.auth, data=_rule_data(payload))
     return Status(201, rule)
+
+
+@router.get("/case-rules/{public_id}", response=CaseRuleOut)
+def get_case_rule(request, public_id: UUID):
+    _manage_rules(request)
+    return _rule(public_id)
+
+
+@router.put("/case-rules/{public_id}", response=CaseRuleOut)
+def update_case_rule(request, public_id: UUID, payload: CaseRuleIn):
+    """Replace a rule (omitted lists become empty); cases it opened stay as they are. 422 lists field errors."""
+    _manage_rules(request)
+    data = _rule_data(payload, _rule(public_id))  # the form writes the values into the instance it checks
+    services.rule_update(actor=request.auth, rule=_rule(public_id), data=data)
+    return _rule(public_id)
+
+
+def _rule(public_id: UUID) -> CaseRule:
+    rule = CaseRule.objects.prefetch_related("sources", "touchpoints", "segments", "topics")
+    rule = rule.filter(public_id=public_id).first()
+    if rule is None:
+        raise HttpError(404, "Case rule not found")
+    return rule

@@ -6,10 +6,12 @@ class Trigger(models.TextChoices):
     NPS_MAX = "nps_max", _("NPS rating at most")
     CSAT_MAX = "csat_max", _("CSAT at most")
     COMPLAINT = "complaint", _("Complaint")
+    NEGATIVE_TOPIC = "negative_topic", _("Negative comment on a topic")
 
 
 DEFAULT_THRESHOLD = {Trigger.NPS_MAX: 6, Trigger.CSAT_MAX: 2}
 THRESHOLD_RANGE = {Trigger.NPS_MAX: (0, 10), Trigger.CSAT_MAX: (1, 5)}
+TOPIC_TRIGGERS = frozenset({Trigger.NEGATIVE_TOPIC})  # rules of these triggers choose topics (and no threshold)
 
 
 class Priority(models.TextChoices):

@@ -4,12 +4,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from opencxm.accounts.models import Department, User
-from opencxm.cases.choices import THRESHOLD_RANGE, RootCause, Status, Trigger
+from opencxm.cases.choices import THRESHOLD_RANGE, TOPIC_TRIGGERS, RootCause, Status, Trigger
 from opencxm.cases.models import CaseRule
 from opencxm.cases.selectors import CaseFilters
 from opencxm.core.forms import tabler_classes
 from opencxm.feedback.models import DataSource
 from opencxm.journeys.models import Segment
+from opencxm.textanalytics.models import Topic
 from opencxm.touchpoints.models import Touchpoint
 
 STATUS_FILTERS = [("active", _("all open")), *Status.choices, ("all", _("all"))]
@@ -111,13 +112,24 @@ def action_form(action: str, case, data=None):
     return form_class(data, initial=initial, prefix=action)
 
 
+class TopicChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.parent.name} › {obj.name}" if obj.parent_id else obj.name
+
+
 class CaseRuleForm(forms.ModelForm):
+    topics = TopicChoiceField(
+        label=_("Topics"), queryset=Topic.objects.none(), required=False,
+        help_text=_("For “negative comment on a topic”: a negative comment on any of these topics opens a case (a "
+                    "main topic includes its subtopics). Checked when the comment has been analysed."),
+    )  # fmt: skip
+
     class Meta:
         model = CaseRule
-        fields = ["name", "active", "trigger", "threshold", "priority", "sla_hours", "sources", "touchpoints",
-                  "segments"]  # fmt: skip
+        fields = ["name", "active", "trigger", "threshold", "topics", "priority", "sla_hours", "sources",
+                  "touchpoints", "segments"]  # fmt: skip
         help_texts = {
-            "threshold": _("NPS 0–10 (default 6) or CSAT 1–5 (default 2); not used for complaints."),
+            "threshold": _("NPS 0–10 (default 6) or CSAT 1–5 (default 2); not used for complaints and topics."),
             "sources": _("Leave empty for every source."),
             "touchpoints": _("Leave empty for every touchpoint."),
             "segments": _("Leave empty for every segment."),
@@ -128,9 +140,12 @@ class CaseRuleForm(forms.ModelForm):
         self.fields["sources"].queryset = DataSource.objects.order_by("name")
         self.fields["touchpoints"].queryset = Touchpoint.objects.order_by("code")
         self.fields["segments"].queryset = Segment.objects.order_by("name")
+        chosen = self.instance.topics.all() if self.instance.pk else Topic.objects.none()
+        topics = Topic.objects.filter(pk__in=chosen) | Topic.objects.filter(active=True)
+        self.fields["topics"].queryset = topics.select_related("parent").order_by("key").distinct()
         self.fields["sla_hours"].min_value = 1
         self.fields["sla_hours"].widget.attrs["min"] = 1
-        for name in ("sources", "touchpoints", "segments"):
+        for name in ("sources", "touchpoints", "segments", "topics"):
             self.fields[name].widget.attrs["size"] = 6
         tabler_classes(self)
 
@@ -140,8 +155,12 @@ class CaseRuleForm(forms.ModelForm):
         bounds = THRESHOLD_RANGE.get(trigger)
         if bounds and threshold is not None and not bounds[0] <= threshold <= bounds[1]:
             self.add_error("threshold", _("Between %(low)s and %(high)s.") % {"low": bounds[0], "high": bounds[1]})
-        if trigger == Trigger.COMPLAINT:
+        if trigger in (Trigger.COMPLAINT, *TOPIC_TRIGGERS):
             data["threshold"] = None
+        if trigger in TOPIC_TRIGGERS and "topics" in data and not data["topics"]:
+            self.add_error("topics", _("Choose at least one topic for this trigger."))
+        elif trigger and trigger not in TOPIC_TRIGGERS:
+            data["topics"] = []
         if data.get("sla_hours") is not None and data["sla_hours"] < 1:
             self.add_error("sla_hours", _("At least one hour."))
         return data

@@ -18,11 +18,15 @@ class CaseRule(PublicModel):
 
     name = models.CharField(_("name"), max_length=120, unique=True)
     active = models.BooleanField(_("active"), default=True)
-    trigger = models.CharField(_("trigger"), max_length=12, choices=Trigger.choices, default=Trigger.NPS_MAX)
+    trigger = models.CharField(_("trigger"), max_length=20, choices=Trigger.choices, default=Trigger.NPS_MAX)
     threshold = models.SmallIntegerField(_("threshold"), null=True, blank=True)
     sources = models.ManyToManyField(DataSource, blank=True, related_name="+", verbose_name=_("data sources"))
     touchpoints = models.ManyToManyField(Touchpoint, blank=True, related_name="+", verbose_name=_("touchpoints"))
     segments = models.ManyToManyField(Segment, blank=True, related_name="+", verbose_name=_("segments"))
+    # negative_topic: a negative comment on one of these topics (a main topic includes its subtopics)
+    topics = models.ManyToManyField(
+        "textanalytics.Topic", blank=True, related_name="case_rules", verbose_name=_("topics")
+    )
     priority = models.CharField(_("priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL)
     sla_hours = models.PositiveIntegerField(_("SLA (hours)"), default=48)
 

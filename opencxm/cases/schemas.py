@@ -132,12 +132,18 @@ class CaseRuleIn(Schema):
     name: str = Field(min_length=1, max_length=120)
     active: bool = True
     trigger: Trigger
-    threshold: int | None = Field(None, ge=0, le=10)
+    threshold: int | None = Field(
+        None, ge=0, le=10, description="nps_max: 0-10 (default 6); csat_max: 1-5 (default 2); otherwise not used"
+    )
     priority: Priority = Priority.NORMAL
     sla_hours: int = Field(48, ge=1, le=24 * 365)
     sources: list[str] = Field(default_factory=list, description="data source names")
     touchpoints: list[str] = Field(default_factory=list, description="touchpoint codes")
     segments: list[str] = Field(default_factory=list, description="segment codes")
+    topics: list[str] = Field(
+        default_factory=list,
+        description="negative_topic (required there): text-analytics topic keys; a main topic includes its subtopics",
+    )
 
 
 class CaseRuleOut(Schema):
@@ -151,6 +157,7 @@ class CaseRuleOut(Schema):
     sources: list[str]
     touchpoints: list[str]
     segments: list[str]
+    topics: list[str] = Field(description="topic keys (negative_topic)")
 
     @staticmethod
     def resolve_id(obj):
@@ -167,3 +174,7 @@ class CaseRuleOut(Schema):
     @staticmethod
     def resolve_segments(obj) -> list[str]:
         return sorted(segment.code for segment in obj.segments.all())
+
+    @staticmethod
+    def resolve_topics(obj) -> list[str]:
+        return sorted(topic.key for topic in obj.topics.all())

@@ -95,7 +95,9 @@ def case_journeys(case: Case) -> list[Journey]:
 
 
 def rule_list() -> QuerySet:
-    return CaseRule.objects.annotate(case_count=Count("cases")).prefetch_related("sources", "touchpoints", "segments")
+    return CaseRule.objects.annotate(case_count=Count("cases")).prefetch_related(
+        "sources", "touchpoints", "segments", "topics"
+    )
 
 
 def rule_get(public_id) -> CaseRule:

@@ -9,14 +9,22 @@ the same transaction; notifications go out after the commit.
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from opencxm.accounts.models import Department, User
 from opencxm.cases import notify
-from opencxm.cases.choices import DEFAULT_THRESHOLD, OPEN_STATUSES, EventKind, Priority, Status, Trigger
+from opencxm.cases.choices import (
+    DEFAULT_THRESHOLD,
+    OPEN_STATUSES,
+    TOPIC_TRIGGERS,
+    EventKind,
+    Priority,
+    Status,
+    Trigger,
+)
 from opencxm.cases.models import Case, CaseEvent, CaseRule
 from opencxm.cases.permissions import WORKING_ROLES
 from opencxm.core.audit import audit_record, diff, snapshot
@@ -24,7 +32,7 @@ from opencxm.feedback.choices import FeedbackKind
 from opencxm.feedback.models import Feedback
 
 RULE_FIELDS = ["name", "active", "trigger", "threshold", "priority", "sla_hours"]
-RULE_RELATIONS = ["sources", "touchpoints", "segments"]
+RULE_RELATIONS = ["sources", "touchpoints", "segments", "topics"]
 CASE_FIELDS = ["status", "department", "assignee", "priority", "sla_due_at", "escalated_at", "root_cause",
                "root_cause_detail", "resolution", "closed_at"]  # fmt: skip
 PRIORITY_ORDER = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Priority.LOW: 3}
@@ -87,14 +95,18 @@ def rule_update(*, actor, rule: CaseRule, data: dict) -> CaseRule:
     return rule
 
 
-def rule_matches(rule: CaseRule, feedback: Feedback, filters: dict) -> bool:
+def rule_matches(rule: CaseRule, feedback: Feedback, filters: dict, negative_topics: dict | None = None) -> bool:
     """Whether the feedback meets the rule's trigger and filters. `filters` holds the rule's id sets
-    (`sources`, `touchpoints`, `segments`; empty = any), loaded once for a batch."""
+    (`sources`, `touchpoints`, `segments`: empty = any; `topics`), loaded once for a batch; `negative_topics`
+    maps a feedback id to the topics of its comment when its current analysis is negative (see
+    `negative_comment_topics`)."""
     threshold = rule.threshold if rule.threshold is not None else DEFAULT_THRESHOLD.get(rule.trigger)
     if rule.trigger == Trigger.NPS_MAX:
         hit = feedback.nps is not None and feedback.nps <= threshold
     elif rule.trigger == Trigger.CSAT_MAX:
         hit = feedback.csat is not None and feedback.csat <= threshold
+    elif rule.trigger == Trigger.NEGATIVE_TOPIC:
+        hit = bool(filters["topics"] & (negative_topics or {}).get(feedback.pk, set()))
     else:
         hit = feedback.kind == FeedbackKind.COMPLAINT
     segment_id = feedback.segment_id or (feedback.customer.segment_id if feedback.customer else None)
@@ -106,21 +118,43 @@ def rule_matches(rule: CaseRule, feedback: Feedback, filters: dict) -> bool:
     )
 
 
-def _active_rules() -> list[tuple[CaseRule, dict]]:
+def _active_rules(triggers=None) -> list[tuple[CaseRule, dict]]:
     rules = CaseRule.objects.filter(active=True).prefetch_related(*RULE_RELATIONS)
+    if triggers is not None:
+        rules = rules.filter(trigger__in=list(triggers))
     ordered = sorted(rules, key=lambda r: (PRIORITY_ORDER[r.priority], r.sla_hours, r.name))
     return [(rule, {name: {o.pk for o in getattr(rule, name).all()} for name in RULE_RELATIONS}) for rule in ordered]
+
+
+def negative_comment_topics(feedback_ids) -> dict[int, set[int]]:
+    """Per feedback record whose comment analysis is current and negative (a user's correction wins over the
+    prediction): the ids of its topics and of their main topics, so a rule on a main topic covers its
+    subtopics. Topics a correction removed do not count; an analysis older than the record's last change
+    (the comment was edited and is waiting for enrichment) does not count either."""
+    from opencxm.textanalytics.models import CommentTopic, Sentiment
+
+    negative = Q(analysis__corrected_sentiment=Sentiment.NEGATIVE) | Q(
+        analysis__corrected_sentiment="", analysis__sentiment_label=Sentiment.NEGATIVE
+    )
+    links = CommentTopic.objects.filter(
+        negative, analysis__feedback_id__in=list(feedback_ids), removed=False,
+        analysis__analysed_at__gte=F("analysis__feedback__updated_at"),
+    ).values_list("analysis__feedback_id", "topic_id", "topic__parent_id")  # fmt: skip
+    topics: dict[int, set[int]] = {}
+    for feedback_id, topic_id, parent_id in links:
+        topics.setdefault(feedback_id, set()).update({topic_id, parent_id} - {None})
+    return topics
 
 
 # --- opening cases ------------------------------------------------------------------------------------------
 
 
-def cases_from_feedback(*, feedback_ids) -> int:
-    """Apply the active rules to these feedback records and open a case for each record that matches
-    (the most urgent rule wins). A record that already has a case is skipped: imported again or edited,
-    it never gets a second one (the one-to-one column is unique; a concurrent writer loses cleanly).
-    Returns the number of cases opened."""
-    rules = _active_rules()
+def cases_from_feedback(*, feedback_ids, triggers=None) -> int:
+    """Apply the active rules (or only those of `triggers`) to these feedback records and open a case for each
+    record that matches (the most urgent rule wins). A record that already has a case is skipped: imported
+    again, edited or analysed again, it never gets a second one (the one-to-one column is unique; a concurrent
+    writer loses cleanly). Returns the number of cases opened."""
+    rules = _active_rules(triggers)
     if not rules or not feedback_ids:
         return 0
     records = (
@@ -128,9 +162,12 @@ def cases_from_feedback(*, feedback_ids) -> int:
         .select_related("touchpoint", "source", "customer")
         .order_by("pk")
     )
+    negative_topics = None
+    if any(rule.trigger in TOPIC_TRIGGERS for rule, _filters in rules):
+        negative_topics = negative_comment_topics(feedback_ids)
     opened = 0
     for feedback in records:
-        rule = next((rule for rule, filters in rules if rule_matches(rule, feedback, filters)), None)
+        rule = next((r for r, filters in rules if rule_matches(r, feedback, filters, negative_topics)), None)
         department_id = owner_department_id(feedback)
         if rule is None or department_id is None:
             continue
@@ -140,6 +177,14 @@ def cases_from_feedback(*, feedback_ids) -> int:
         except CaseExists:
             continue
     return opened
+
+
+def cases_from_comment_analysis(*, feedback_ids) -> int:
+    """Called by text analytics when comment analyses were written or corrected (inside that transaction):
+    apply the active negative-topic rules to these records. Returns the number of cases opened."""
+    if not feedback_ids or not CaseRule.objects.filter(active=True, trigger__in=TOPIC_TRIGGERS).exists():
+        return 0
+    return cases_from_feedback(feedback_ids=feedback_ids, triggers=TOPIC_TRIGGERS)
 
 
 def owner_department_id(feedback: Feedback) -> int | None:

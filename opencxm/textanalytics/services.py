@@ -222,17 +222,26 @@ def _enrich_batch(batch, engine, version, classifier) -> int:
     results = engine.analyze_many([f.comment for f in batch], [f.language or None for f in batch])
     model = nb.load(classifier.blob) if classifier else None
     topics = {t.key: t for t in Topic.objects.filter(active=True)}
-    changed, slices = 0, {}
+    changed, slices = [], {}
     with transaction.atomic():
         for feedback, result in zip(batch, results, strict=True):
             if model is not None:
                 _apply_classifier(result, model, feedback.comment)
             if _store(feedback, result, version, topics):
-                changed += 1
+                changed.append(feedback.pk)
                 slices.setdefault(feedback.source_id, set()).add(local_day(feedback.responded_at))
         for source_id, days in slices.items():
             topic_rollup_refresh(source_id=source_id, days=days)
-    return changed
+        _open_cases(changed)
+    return len(changed)
+
+
+def _open_cases(feedback_ids: list[int]) -> None:
+    """Case rules on negative comments about a topic can decide only now that the analysis exists; in the
+    same transaction, so a batch that fails is analysed and checked again together."""
+    from opencxm.cases.services import cases_from_comment_analysis
+
+    cases_from_comment_analysis(feedback_ids=feedback_ids)
 
 
 def _apply_classifier(result, model, text: str) -> None:
@@ -474,6 +483,7 @@ def analysis_correct(*, actor, analysis: CommentAnalysis, sentiment: str = "", a
         audit_record(actor=actor, action="update", instance=analysis.feedback, changes={"correction": changes})
         feedback = analysis.feedback
         topic_rollup_refresh(source_id=feedback.source_id, days=[local_day(feedback.responded_at)])
+        _open_cases([feedback.pk])
     return analysis
 
 

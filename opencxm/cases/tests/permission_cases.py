@@ -167,4 +167,13 @@ CASES = [
         data=lambda w: {"name": "Beschwerden", "trigger": "complaint"},
         state=rules_state,
     ),  # fmt: skip
+    C("GET /api/v1/case-rules/{public_id}", lambda w: f"/api/v1/case-rules/{_rule(w).public_id}", EDITORS),
+    C(
+        "PUT /api/v1/case-rules/{public_id}",
+        lambda w: f"/api/v1/case-rules/{_rule(w).public_id}",
+        EDITORS,
+        method="PUT",
+        data=lambda w: {"name": "Beschwerden", "trigger": "complaint", "priority": "high", "sla_hours": 24},
+        state=rules_state,
+    ),  # fmt: skip
 ]

@@ -135,7 +135,7 @@ def test_case_rules_api(api, world):
     assert response.status_code == 201
     assert response.json() | {"id": None} == {
         "id": None, "name": "Hotline", "active": True, "trigger": "csat_max", "threshold": 2, "priority": "normal",
-        "sla_hours": 12, "sources": ["Umfrage"], "touchpoints": ["TP-OWN"], "segments": ["privat"],
+        "sla_hours": 12, "sources": ["Umfrage"], "touchpoints": ["TP-OWN"], "segments": ["privat"], "topics": [],
     }  # fmt: skip
     assert api(user, "post", "/case-rules", body).status_code == 422  # name taken
     assert api(user, "post", "/case-rules", body | {"name": "X", "threshold": 7}).status_code == 422
