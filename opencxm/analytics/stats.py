@@ -59,3 +59,16 @@ def rate(events: float, exposure: float, per: float = 1000.0) -> Estimate:
     value = events / exposure * per
     half = Z95 * math.sqrt(max(events, 0.0)) / exposure * per
     return Estimate(value, int(exposure), max(value - half, 0.0), value + half)
+
+
+def nps_difference(first: tuple[int, int, int], second: tuple[int, int, int]) -> Estimate:
+    """NPS of the first group minus NPS of the second, in points, each given as (promoters, detractors, n).
+    The 95 % interval adds the two trinomial variances (independent groups); n is both groups together."""
+    (p1, d1, n1), (p2, d2, n2) = first, second
+    if n1 <= 0 or n2 <= 0:
+        return Estimate(None, max(n1, 0) + max(n2, 0))
+    a, b = nps(p1, d1, n1), nps(p2, d2, n2)
+    variance = sum((p / n + d / n - (p / n - d / n) ** 2) / n for p, d, n in ((p1, d1, n1), (p2, d2, n2)))
+    half = Z95 * math.sqrt(max(variance, 0.0)) * 100
+    value = a.value - b.value
+    return Estimate(value, n1 + n2, max(value - half, -200.0), min(value + half, 200.0))

@@ -10,11 +10,13 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from opencxm.core.permissions import access_for
 from opencxm.events import selectors, services
+from opencxm.events.handover_api import router as handover_router
 from opencxm.events.records import EventError, EventRecord
 from opencxm.events.schemas import ActivityMapIn, ActivityOut, DiscoveryOut, EventBatchIn, EventBatchOut
 from opencxm.touchpoints.models import Touchpoint
 
 router = Router(tags=["events"])
+router.add_router("", handover_router)  # GET /journeys/handovers
 
 
 class DiscoverQuery(Schema):

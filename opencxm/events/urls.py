@@ -1,6 +1,6 @@
 from django.urls import path
 
-from opencxm.events import views
+from opencxm.events import handover_views, views
 
 app_name = "events"
 urlpatterns = [
@@ -9,4 +9,5 @@ urlpatterns = [
     path("activities/", views.activity_list, name="activities"),
     path("activities/<uuid:public_id>/map/", views.activity_map, name="activity_map"),
     path("discover/", views.discover, name="discover"),
+    path("handovers/", handover_views.handovers, name="handovers"),
 ]

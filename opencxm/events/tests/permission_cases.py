@@ -67,4 +67,6 @@ CASES = [
         _mapping_state,
     ),  # fmt: skip
     Case("GET /api/v1/journeys/discover", lambda w: (_activity(w), "/api/v1/journeys/discover")[1], ALL),
+    Case("events:handovers", lambda w: (_activity(w), "/events/handovers/?window=3")[1], ALL),
+    Case("GET /api/v1/journeys/handovers", lambda w: (_activity(w), "/api/v1/journeys/handovers?window=3")[1], ALL),
 ]

@@ -1,0 +1,301 @@
+"""Handover friction from event logs: every department-to-department transition with its volume, waiting
+time, re-contacts after it and the satisfaction of the customers who crossed it (docs/journey-analytics.md).
+
+The department of an event is the department recorded on the event, else the owning department of the
+touchpoint its activity is mapped to. A handover A → B is a directly-follows pair of a case whose two events
+have known, different departments. Everything is computed in the database from the `Transition` rows
+(one per directly-follows pair, with the departments recorded on its two events and the time of the second),
+so no event is loaded into Python: a few grouped queries, whatever the size of the log.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
+from django.db import connection
+from django.db.models import Count, DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from opencxm.accounts.models import Department
+from opencxm.analytics.stats import Estimate, nps, nps_difference, share
+from opencxm.cases.choices import EventKind
+from opencxm.cases.models import CaseEvent
+from opencxm.events.models import Event, Transition
+from opencxm.events.selectors import Filters, cases_for
+from opencxm.feedback.models import Customer, Feedback
+from opencxm.touchpoints.choices import ChannelKind
+
+# An inbound contact: the customer got in touch through one of these channel kinds (the event's own channel,
+# else the channel of the touchpoint its activity is mapped to).
+CONTACT_KINDS = (ChannelKind.HOTLINE, ChannelKind.EMAIL, ChannelKind.CHAT)
+DEFAULT_WINDOW_DAYS = 7
+MAX_WINDOW_DAYS = 365
+DEFAULT_MIN_N = 30  # NPS answers needed in each group (crossed, not crossed) before a handover is ranked
+
+
+@dataclass(frozen=True)
+class HandoverQuery:
+    filters: Filters = field(default_factory=Filters)  # which cases (log, period of their start, segment)
+    window_days: int = DEFAULT_WINDOW_DAYS
+    min_n: int = DEFAULT_MIN_N
+
+
+@dataclass
+class Handover:
+    """One department-to-department handover A → B of the selected cases."""
+
+    source: Department
+    target: Department
+    transitions: int = 0
+    cases: int = 0
+    median_seconds: float | None = None
+    p90_seconds: float | None = None
+    recontacted: int = 0  # crossing cases with a contact within the window after the handover
+    recontact: Estimate = field(default_factory=lambda: Estimate(None, 0))  # share of crossing cases, %
+    crossed: Estimate = field(default_factory=lambda: Estimate(None, 0))  # NPS of the crossing customers
+    rest: Estimate = field(default_factory=lambda: Estimate(None, 0))  # NPS of the other customers
+    difference: Estimate = field(default_factory=lambda: Estimate(None, 0))  # crossed − rest, points
+    case_handovers: int = 0  # closed-loop cases handed over from A to B (cases app) in the period
+    rank: int | None = None  # 1 = hurts most; None when the NPS groups are too small to rank
+    sufficient: bool = False
+
+    @property
+    def key(self) -> str:
+        """The handover as the discovery filter names it: `A:B` with the department codes."""
+        return f"{self.source.code}:{self.target.code}"
+
+    @property
+    def gap(self) -> float | None:
+        """NPS points the crossing customers are below the others (positive: the handover hurts)."""
+        return None if self.difference.value is None else -self.difference.value
+
+    @property
+    def net_promoters_lost(self) -> float | None:
+        """How many more net promoters there would be if the crossing customers scored like the others:
+        gap / 100 × crossing customers with an answer. The ranking key."""
+        return None if self.gap is None else self.gap / 100 * self.crossed.n
+
+    @property
+    def significant(self) -> bool:
+        """The 95 % interval of the difference lies wholly below zero (the crossing customers are less loyal)."""
+        return self.difference.high is not None and self.difference.high < 0
+
+    def as_json(self) -> dict:
+        def estimate(value: Estimate) -> dict:
+            return {"value": value.value, "low": value.low, "high": value.high, "n": value.n}
+
+        return {
+            "from": {"code": self.source.code, "name": self.source.name, "id": str(self.source.public_id)},
+            "to": {"code": self.target.code, "name": self.target.name, "id": str(self.target.public_id)},
+            "handover": self.key,
+            "transitions": self.transitions,
+            "cases": self.cases,
+            "median_seconds": self.median_seconds,
+            "p90_seconds": self.p90_seconds,
+            "recontacted_cases": self.recontacted,
+            "recontact_rate": estimate(self.recontact),
+            "nps_crossed": estimate(self.crossed),
+            "nps_rest": estimate(self.rest),
+            "nps_difference": estimate(self.difference),
+            "net_promoters_lost": self.net_promoters_lost,
+            "case_handovers": self.case_handovers,
+            "rank": self.rank,
+            "sufficient": self.sufficient,
+        }
+
+
+@dataclass
+class HandoverReport:
+    window_days: int
+    min_n: int
+    handovers: list = field(default_factory=list)  # [Handover], ranked first, then the rest by volume
+    transitions: int = 0  # all directly-follows pairs of the selected cases
+    unknown: int = 0  # of those, pairs where one event has no known department
+    customers: Estimate = field(default_factory=lambda: Estimate(None, 0))  # NPS of all selected customers
+
+    @property
+    def ranked(self) -> list:
+        return [item for item in self.handovers if item.rank is not None]
+
+    def as_json(self) -> dict:
+        return {
+            "window_days": self.window_days,
+            "min_n": self.min_n,
+            "transitions": self.transitions,
+            "transitions_without_department": self.unknown,
+            "nps_all": {"value": self.customers.value, "low": self.customers.low, "high": self.customers.high,
+                        "n": self.customers.n},
+            "handovers": [item.as_json() for item in self.handovers],
+        }  # fmt: skip
+
+
+def handover_report(query: HandoverQuery) -> HandoverReport:
+    """Every handover A → B of the cases the filters select, with volume, waits, re-contacts within
+    `window_days` and the NPS of crossing against other customers; ranked by net promoters lost where both
+    NPS groups have at least `min_n` answers. Seven queries."""
+    cases = cases_for(query.filters)
+    report = HandoverReport(query.window_days, query.min_n)
+    steps = _with_departments(Transition.objects.filter(case__in=cases))
+    report.transitions = steps.count()
+    crossings = steps.filter(a__isnull=False, b__isnull=False).exclude(a=F("b"))
+    report.unknown = steps.filter(Q(a__isnull=True) | Q(b__isnull=True)).count()
+    figures = _volumes(crossings, query.window_days)
+    if not figures:
+        return report
+    _waits(crossings, figures)
+    latest = _latest_nps(query)
+    everyone = _all_customers(cases, latest)
+    report.customers = nps(*everyone)
+    _satisfaction(crossings, latest, figures, everyone)
+    _case_handovers(query.filters, figures)
+    departments = Department.objects.in_bulk({d for pair in figures for d in pair})
+    for (a, b), item in figures.items():
+        item.source, item.target = departments[a], departments[b]
+    report.handovers = _ranked(list(figures.values()), query.min_n)
+    return report
+
+
+def _with_departments(transitions):
+    return transitions.annotate(
+        a=Coalesce("from_department", "from_activity__touchpoint__owner_department"),
+        b=Coalesce("to_department", "to_activity__touchpoint__owner_department"),
+    )
+
+
+def _contact_after(window_days: int) -> Exists:
+    """A contact event of the same case after the handover, at most `window_days` later (edge included)."""
+    contact = Q(channel__kind__in=CONTACT_KINDS) | Q(
+        channel__isnull=True, activity__touchpoint__channel__kind__in=CONTACT_KINDS
+    )
+    return Exists(
+        Event.objects.filter(contact, case=OuterRef("case"), timestamp__gt=OuterRef("at"),
+                             timestamp__lte=OuterRef("until"))
+    )  # fmt: skip
+
+
+def _volumes(crossings, window_days: int) -> dict[tuple, Handover]:
+    until = ExpressionWrapper(F("at") + timedelta(days=window_days), output_field=DateTimeField())
+    rows = (
+        crossings.annotate(until=until)
+        .values("a", "b")
+        .annotate(
+            n=Count("id"),
+            cases=Count("case", distinct=True),
+            again=Count("case", distinct=True, filter=_contact_after(window_days)),
+        )
+        .order_by()
+    )
+    figures = {}
+    for row in rows:
+        item = Handover(None, None, transitions=row["n"], cases=row["cases"], recontacted=row["again"])
+        item.recontact = share(row["again"], row["cases"])
+        figures[(row["a"], row["b"])] = item
+    return figures
+
+
+WAIT_RANKS = """
+SELECT a, b, n, r, s FROM (
+  SELECT a, b, s, ROW_NUMBER() OVER (PARTITION BY a, b ORDER BY s) - 1 AS r, COUNT(*) OVER (PARTITION BY a, b) AS n
+  FROM (%s) selected
+) ranked
+WHERE r IN ((n - 1) / 2, n / 2, (9 * (n - 1)) / 10, (9 * (n - 1) + 9) / 10)
+"""
+
+
+def _waits(crossings, figures: dict) -> None:
+    """Exact median and 90th percentile of the seconds between the two events (numpy's linear method): the
+    database ranks the waits of each handover and returns only the rows at the ranks needed."""
+    selected = crossings.annotate(s=F("seconds")).values("a", "b", "s")
+    sql, params = selected.query.sql_with_params()
+    ranked: dict[tuple, dict] = defaultdict(dict)
+    with connection.cursor() as cursor:
+        cursor.execute(WAIT_RANKS % sql, params)
+        for a, b, n, rank, seconds in cursor.fetchall():
+            ranked[(a, b, n)][rank] = seconds
+    for (a, b, n), values in ranked.items():
+        item = figures[(a, b)]
+        item.median_seconds, item.p90_seconds = _quantile(values, n, 0.5), _quantile(values, n, 0.9)
+
+
+def _quantile(at_rank: dict, total: int, q: float) -> float:
+    rank = q * (total - 1)
+    low = int(rank)
+    high = min(low + 1, total - 1) if rank > low else low
+    return at_rank[low] + (at_rank[high] - at_rank[low]) * (rank - low)
+
+
+def _latest_nps(query: HandoverQuery) -> Subquery:
+    """The customer's latest NPS answer (0–10): from the period's first day on, up to its last day plus the
+    window (feedback follows the journey). Each customer counts once."""
+    answers = Feedback.objects.filter(customer=OuterRef("customer_id"), nps__isnull=False)
+    if query.filters.start:
+        answers = answers.filter(responded_at__gte=_day_start(query.filters.start))
+    if query.filters.end:
+        answers = answers.filter(responded_at__lt=_day_start(query.filters.end) + timedelta(days=1 + query.window_days))
+    return Subquery(answers.order_by("-responded_at", "-id").values("nps")[:1])
+
+
+def _day_start(day) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _score_counts(score: str = "score") -> dict:
+    return {
+        "p": Count("customer_id", distinct=True, filter=Q(**{f"{score}__gte": 9})),
+        "d": Count("customer_id", distinct=True, filter=Q(**{f"{score}__lte": 6})),
+        "n": Count("customer_id", distinct=True, filter=Q(**{f"{score}__isnull": False})),
+    }
+
+
+def _all_customers(cases, latest: Subquery) -> tuple[int, int, int]:
+    """(promoters, detractors, answers) over the distinct customers of the selected cases."""
+    customers = Customer.objects.filter(pk__in=cases.filter(customer__isnull=False).values("customer_id"))
+    row = customers.annotate(customer_id=F("pk"), score=latest).aggregate(**_score_counts())
+    return row["p"], row["d"], row["n"]
+
+
+def _satisfaction(crossings, latest: Subquery, figures: dict, everyone: tuple) -> None:
+    """NPS of the customers whose case crossed A → B against all other customers of the selected cases
+    (everyone minus the crossing ones: each customer is in exactly one of the two groups)."""
+    rows = (
+        crossings.filter(case__customer__isnull=False)
+        .annotate(customer_id=F("case__customer_id"))
+        .annotate(score=latest)
+        .values("a", "b")
+        .annotate(**_score_counts())
+        .order_by()
+    )
+    for row in rows:
+        item = figures[(row["a"], row["b"])]
+        inside = (row["p"], row["d"], row["n"])
+        outside = tuple(total - part for total, part in zip(everyone, inside, strict=True))
+        item.crossed, item.rest = nps(*inside), nps(*outside)
+        item.difference = nps_difference(inside, outside)
+
+
+def _case_handovers(filters: Filters, figures: dict) -> None:
+    """Closed-loop cases (cases app) handed over from A to B, within the period when one is chosen."""
+    events = CaseEvent.objects.filter(kind=EventKind.HANDED_OVER, from_department__isnull=False)
+    if filters.start:
+        events = events.filter(at__gte=_day_start(filters.start))
+    if filters.end:
+        events = events.filter(at__lt=_day_start(filters.end) + timedelta(days=1))
+    rows = events.values("from_department_id", "department_id").annotate(n=Count("case", distinct=True)).order_by()
+    for row in rows:
+        item = figures.get((row["from_department_id"], row["department_id"]))
+        if item is not None:
+            item.case_handovers = row["n"]
+
+
+def _ranked(items: list[Handover], min_n: int) -> list[Handover]:
+    """Ranked by net promoters lost where both NPS groups have at least `min_n` answers; the others follow,
+    by crossing cases."""
+    for item in items:
+        item.sufficient = item.crossed.n >= min_n and item.rest.n >= min_n and item.difference.value is not None
+    ranked = sorted((i for i in items if i.sufficient),
+                    key=lambda i: (-i.net_promoters_lost, -i.cases, i.source.name, i.target.name))  # fmt: skip
+    for position, item in enumerate(ranked, start=1):
+        item.rank = position
+    rest = sorted((i for i in items if not i.sufficient), key=lambda i: (-i.cases, i.source.name, i.target.name))
+    return ranked + rest
