@@ -12,3 +12,6 @@ from opencxm.config.settings import *  # noqa: E402,F403
 # The demo loader's own tests skip the year of demo feedback (52,000 rows); opencxm/demo/tests/
 # test_demo_feedback.py loads it explicitly with `feedback_scale`.
 OPENCXM_DEMO_FEEDBACK_SCALE = 0
+# Nor do they close the loop (insights, actions, case rules and cases of `opencxm.demo.loop`: its cases
+# protect feedback rows that the feedback tests delete); opencxm/demo/tests/test_loop.py switches it on.
+OPENCXM_DEMO_LOOP = False

@@ -55,12 +55,16 @@ def _load_feedback(scale: float | None, log) -> None:
     if scale is None:
         scale = getattr(settings, "OPENCXM_DEMO_FEEDBACK_SCALE", 1.0)
     if scale > 0:
+        from opencxm.demo import loop
         from opencxm.demo.feedback import load_feedback
         from opencxm.demo.goals import load_goals
 
+        loop.release_replaced_feedback(scale)  # demo cases protect the feedback rows about to be replaced
         outcome = load_feedback(scale=scale, log=log)
         load_goals(feedback_changed=set(outcome.values()) != {"unchanged"}, log=log)
         _load_text_analytics(feedback_changed=set(outcome.values()) != {"unchanged"}, log=log)
+        if loop.enabled():
+            loop.load_loop(log=log)  # insights, roadmap and playbook, case rules and cases (demo.loop)
 
 
 def _load_text_analytics(*, feedback_changed: bool, log) -> None:
