@@ -1,6 +1,6 @@
 from django.urls import path
 
-from opencxm.analytics import views
+from opencxm.analytics import driver_views, views
 
 app_name = "analytics"
 urlpatterns = [
@@ -10,4 +10,5 @@ urlpatterns = [
     path("feedback/", views.explorer, name="explorer"),
     path("feedback/export/", views.explorer_export, name="explorer_export"),
     path("metrics/", views.metric_definitions, name="metrics"),
+    path("drivers/", driver_views.driver_page, name="drivers"),
 ]

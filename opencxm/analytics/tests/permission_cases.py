@@ -11,6 +11,8 @@ CASES = [
     Case("analytics:explorer", lambda w: "/cockpit/feedback/", ALL),
     Case("analytics:explorer_export", lambda w: "/cockpit/feedback/export/?format=xlsx", ALL),
     Case("analytics:metrics", lambda w: "/cockpit/metrics/", ALL),
+    Case("analytics:drivers", lambda w: "/cockpit/drivers/?outcome=detractor&driver=score", ALL),
+    Case("GET /api/v1/analytics/drivers", lambda w: f"/api/v1/analytics/drivers?segment={w.segment.public_id}", ALL),
     Case("GET /api/v1/metrics", lambda w: "/api/v1/metrics", ALL),
     Case("GET /api/v1/metrics/{key}", lambda w: "/api/v1/metrics/nps?group_by=touchpoint,time", ALL),
 ]

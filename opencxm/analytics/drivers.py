@@ -1,0 +1,473 @@
+"""Key drivers: which touchpoints move a customer's overall rating (issue 6, item 5; method in docs/key-drivers.md).
+
+The unit is the (pseudonymous) customer. The outcome is the customer's relationship rating in the period (their
+NPS answers without a touchpoint, or whether they were a detractor); the drivers are, per touchpoint, either
+"had a bad experience there" (0/1; a customer who never met the touchpoint simply had none, no imputation)
+or the customer's mean satisfaction there on 0..100 (mean-imputed where they did not meet it).
+
+Importance is Johnson's relative weights (2000): the R² of the linear model split over the drivers, a close and
+fast stand-in for the Shapley (LMG) decomposition. Intervals come from a bootstrap over customers with a fixed
+seed, resampling random groups of customers and recombining their sufficient statistics (cross-product
+matrices), so 1,000,000 responses cost one pass over the data, not one per replicate.
+
+The first half of this module is plain numpy (no Django); `drivers_compute` at the end is the selector: one
+aggregated SQL query per customer × touchpoint, then numpy.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
+import numpy as np
+
+MIN_CUSTOMERS = 30  # customers with an outcome needed before a segment is analysed
+MIN_DRIVER = 10  # customers with a bad experience (or who met the touchpoint) needed for a driver
+GROUPS = 200  # random customer groups the bootstrap resamples
+REPLICATES = 500
+SEED = 6005
+OUTCOMES = ("nps", "detractor")
+DRIVER_TYPES = ("bad", "score")
+
+# Columns of the aggregated rows: customer, customer's segment (-1: none), touchpoint (-1: the relationship
+# outcome), count and sum of the value (outcome rows: NPS rating; touchpoint rows: satisfaction 0..100),
+# count of "bad" answers (outcome rows: detractor answers; touchpoint rows: bad experiences and complaints).
+CUSTOMER, SEGMENT, TOUCHPOINT, VALUES, TOTAL, BAD = range(6)
+
+
+# -- pure numpy: relative weights and their bootstrap ---------------------------------------------------------
+
+
+def relative_weights(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Johnson's relative weights from covariance matrices with the outcome last: (weights, R²).
+
+    Works on one matrix (q × q) or a stack (..., q, q). The weights are ≥ 0 and sum to R². A driver without
+    variance gets weight 0; collinear drivers share theirs (pseudo-inverse square root).
+    """
+    sd = np.sqrt(np.clip(np.diagonal(cov, axis1=-2, axis2=-1), 0, None))
+    safe = np.where(sd > 1e-12, sd, np.inf)
+    corr = cov / (safe[..., :, None] * safe[..., None, :])
+    p = cov.shape[-1] - 1
+    rxx = corr[..., :p, :p].copy()
+    rxx[..., np.arange(p), np.arange(p)] = 1.0
+    rxy = corr[..., :p, p]
+    eigenvalues, vectors = np.linalg.eigh(rxx)
+    root = np.sqrt(np.clip(eigenvalues, 0, None))
+    inverse_root = np.where(root > 1e-6, 1 / np.where(root > 1e-6, root, 1), 0.0)
+    loadings = (vectors * root[..., None, :]) @ np.swapaxes(vectors, -1, -2)  # R^(1/2)
+    beta = (vectors * inverse_root[..., None, :]) @ (np.swapaxes(vectors, -1, -2) @ rxy[..., None])
+    beta = beta[..., 0]
+    weights = (loadings**2) @ (beta**2)[..., None]
+    return weights[..., 0], (beta**2).sum(axis=-1)
+
+
+def _group_moments(z: np.ndarray, groups: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Counts, sums and cross-product matrices of `groups` consecutive, nearly equal blocks of the rows of z
+    (the rows must already be in random order, so the blocks are random groups of customers)."""
+    bounds = np.linspace(0, len(z), groups + 1).astype(int)
+    counts = np.diff(bounds).astype(float)
+    sums = np.add.reduceat(z, bounds[:-1], axis=0)
+    products = np.stack([z[a:b].T @ z[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)])
+    return counts, sums, products
+
+
+def _covariances(weights, counts, sums, products) -> np.ndarray:
+    """Covariance matrices (population) of the data reweighted by group weights (one row of weights each)."""
+    n = weights @ counts
+    mean = (weights @ sums) / n[:, None]
+    q = sums.shape[1]
+    second = (weights @ products.reshape(len(counts), q * q)).reshape(-1, q, q) / n[:, None, None]
+    return second - mean[:, :, None] * mean[:, None, :]
+
+
+@dataclass(frozen=True)
+class Importance:
+    """Relative weights of the drivers (columns) with bootstrap percentile intervals."""
+
+    raw: np.ndarray  # share of the outcome's variance, sums to r2
+    share: np.ndarray  # % of r2, sums to 100
+    share_low: np.ndarray
+    share_high: np.ndarray
+    r2: float
+    r2_low: float
+    r2_high: float
+    correlation: np.ndarray  # simple correlation of each driver with the outcome (its direction)
+
+
+def importance(
+    x: np.ndarray, y: np.ndarray, *, replicates=REPLICATES, groups=GROUPS, seed=SEED, shuffled=False
+) -> Importance:
+    """Relative weights of the columns of x for y, with 95 % intervals from the grouped bootstrap.
+
+    `shuffled`: the rows are already in random order (saves a copy of the data; the selector shuffles the
+    small boolean matrices instead)."""
+    rng = np.random.default_rng(seed)
+    z = np.column_stack([x, y]).astype(float)
+    if not shuffled:
+        z = z[rng.permutation(len(z))]
+    z -= z.mean(axis=0)  # shift-invariant; keeps the cross products small
+    groups = max(1, min(groups, len(z)))
+    counts, sums, products = _group_moments(z, groups)
+    everything = np.ones((1, groups))
+    draws = rng.multinomial(groups, np.full(groups, 1 / groups), size=replicates).astype(float)
+    covariances = _covariances(np.vstack([everything, draws]), counts, sums, products)
+    weights, r2 = relative_weights(covariances)
+    shares = 100 * weights / np.where(r2 > 0, r2, np.inf)[:, None]
+    low, high = np.percentile(shares[1:], [2.5, 97.5], axis=0)
+    r2_low, r2_high = np.percentile(r2[1:], [2.5, 97.5])
+    full = covariances[0]
+    sd = np.sqrt(np.diagonal(full))
+    correlation = full[:-1, -1] / np.where(sd[:-1] * sd[-1] > 0, sd[:-1] * sd[-1], np.inf)
+    return Importance(weights[0], shares[0], low, high, float(r2[0]), float(r2_low), float(r2_high), correlation)
+
+
+# -- from aggregated rows to customer × touchpoint matrices ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Matrices:
+    """The analysis data of one selection: one row per customer with an outcome, one column per touchpoint."""
+
+    touchpoints: np.ndarray  # touchpoint ids (columns)
+    segments: np.ndarray  # segment id per customer (-1: none)
+    y: np.ndarray
+    met: np.ndarray  # bool, customer × touchpoint: gave feedback there in the period
+    bad: np.ndarray  # bool: had a bad experience there (bad answer or complaint)
+    score: np.ndarray  # mean satisfaction 0..100 there (nan where not rated)
+    performance: dict  # segment id (None: all) -> touchpoint score 0..100 per column (all customers)
+
+
+def matrices_from_rows(rows: np.ndarray, outcome: str) -> Matrices:
+    """Turn the aggregated rows (see the column constants) into the customer × touchpoint matrices."""
+    is_outcome = (rows[:, TOUCHPOINT] < 0) & (rows[:, VALUES] > 0)
+    outcome_rows = rows[is_outcome]
+    driver_rows = rows[rows[:, TOUCHPOINT] >= 0]
+    customers = outcome_rows[:, CUSTOMER]
+    order = np.argsort(customers)
+    customers, outcome_rows = customers[order], outcome_rows[order]
+    if outcome == "detractor":
+        y = outcome_rows[:, BAD] / outcome_rows[:, VALUES]
+    else:
+        y = outcome_rows[:, TOTAL] / outcome_rows[:, VALUES]
+    touchpoints, column = np.unique(driver_rows[:, TOUCHPOINT], return_inverse=True)
+    shape = (len(customers), len(touchpoints))
+    position = np.searchsorted(customers, driver_rows[:, CUSTOMER])
+    position = np.minimum(position, max(len(customers) - 1, 0))
+    known = (customers[position] == driver_rows[:, CUSTOMER]) if len(customers) else np.zeros(len(position), bool)
+    row, col, kept = position[known], column[known], driver_rows[known]
+    met = np.zeros(shape, bool)
+    met[row, col] = True
+    bad = np.zeros(shape, bool)
+    bad[row, col] = kept[:, BAD] > 0
+    score = np.full(shape, np.nan)
+    rated = kept[:, VALUES] > 0
+    score[row[rated], col[rated]] = kept[rated, TOTAL] / kept[rated, VALUES]
+    performance = _performance(driver_rows, column, len(touchpoints))
+    return Matrices(touchpoints.astype(int), outcome_rows[:, SEGMENT].astype(int), y, met, bad, score, performance)
+
+
+def _performance(driver_rows, column, width) -> dict:
+    """Mean satisfaction 0..100 per touchpoint over every rated answer in the selection, overall and per segment."""
+
+    def mean_for(mask):
+        answers = np.bincount(column[mask], driver_rows[mask, VALUES], minlength=width)
+        total = np.bincount(column[mask], driver_rows[mask, TOTAL], minlength=width)
+        return np.where(answers > 0, total / np.where(answers > 0, answers, 1), np.nan)
+
+    result = {None: mean_for(np.ones(len(driver_rows), bool))}
+    for segment in np.unique(driver_rows[:, SEGMENT]).astype(int):
+        if segment >= 0:
+            result[segment] = mean_for(driver_rows[:, SEGMENT] == segment)
+    return result
+
+
+# -- one segment's analysis -----------------------------------------------------------------------------------
+
+FIX, KEEP, MONITOR, SURPLUS = "fix", "keep", "monitor", "surplus"
+
+
+@dataclass
+class Driver:
+    touchpoint_id: int
+    share: float  # % of the explained variance
+    low: float
+    high: float
+    raw: float  # share of the outcome's variance
+    n_met: int  # customers in the analysis who gave feedback at the touchpoint
+    n_bad: int  # ... who had a bad experience there
+    performance: float | None  # touchpoint score 0..100
+    effect: float  # bad: outcome difference bad vs. not; score: correlation with the outcome
+    expected_direction: bool  # a bad experience goes with a worse outcome (a better score with a better one)
+    quadrant: str = MONITOR
+
+
+@dataclass
+class Analysis:
+    segment_id: int | None  # None: all customers
+    n: int  # customers with an outcome
+    r2: float | None = None
+    r2_low: float | None = None
+    r2_high: float | None = None
+    drivers: list = field(default_factory=list)  # Driver, most important first
+    skipped: int = 0  # touchpoints with too few customers
+    average_share: float | None = None  # the importance line of the matrix (100 / drivers)
+    average_performance: float | None = None  # the performance line
+
+    @property
+    def top(self) -> Driver | None:
+        """The driver to act on: the most important one in the expected direction, preferring 'fix first'."""
+        fitting = [driver for driver in self.drivers if driver.expected_direction]
+        fix = [driver for driver in fitting if driver.quadrant == FIX]
+        return (fix or fitting or [None])[0]
+
+
+def analyse(data: Matrices, columns: np.ndarray, rows: np.ndarray, *, segment_id, driver_type, outcome) -> Analysis:
+    """Relative importance of the touchpoints for the customers `rows` (bool mask) of the matrices."""
+    n = int(rows.sum())
+    result = Analysis(segment_id, n)
+    if n < MIN_CUSTOMERS:
+        return result
+    rows = np.random.default_rng(SEED).permutation(np.flatnonzero(rows))  # random order: random bootstrap groups
+    met, bad, y = data.met[rows][:, columns], data.bad[rows][:, columns], data.y[rows]
+    n_met, n_bad = met.sum(axis=0), bad.sum(axis=0)
+    if driver_type == "bad":
+        x = bad.astype(float)
+        eligible = (n_bad >= MIN_DRIVER) & (n_bad < n)
+    else:
+        x = data.score[rows][:, columns]
+        rated = ~np.isnan(x)
+        means = np.nanmean(np.where(rated.any(axis=0), x, 0.0), axis=0) if x.size else np.zeros(len(columns))
+        x = np.where(rated, x, means)  # mean imputation: "no information" where the customer did not rate it
+        eligible = (rated.sum(axis=0) >= MIN_DRIVER) & (x.std(axis=0) > 0)
+    result.skipped = int((~eligible).sum())
+    if not eligible.any():
+        return result
+    found = importance(x[:, eligible], y, shuffled=True)
+    performance = data.performance.get(segment_id, data.performance[None])[columns][eligible]
+    hurts = -1 if (driver_type == "bad") == (outcome == "nps") else 1  # the sign a real driver's correlation has
+    for index, column in enumerate(np.flatnonzero(eligible)):
+        if driver_type == "bad":
+            effect = float(y[x[:, column] > 0].mean() - y[x[:, column] == 0].mean())
+        else:
+            effect = float(found.correlation[index])
+        value = performance[index]
+        result.drivers.append(
+            Driver(
+                touchpoint_id=int(data.touchpoints[columns][column]),
+                share=float(found.share[index]),
+                low=float(found.share_low[index]),
+                high=float(found.share_high[index]),
+                raw=float(found.raw[index]),
+                n_met=int(n_met[column]),
+                n_bad=int(n_bad[column]),
+                performance=None if np.isnan(value) else float(value),
+                effect=effect,
+                expected_direction=bool(np.sign(found.correlation[index]) == hurts),
+            )
+        )
+    result.r2, result.r2_low, result.r2_high = found.r2, found.r2_low, found.r2_high
+    _place_in_quadrants(result)
+    return result
+
+
+def _place_in_quadrants(result: Analysis) -> None:
+    """Importance line at the average share, performance line at the drivers' average score."""
+    result.drivers.sort(key=lambda driver: -driver.share)
+    result.average_share = 100 / len(result.drivers)
+    scores = [driver.performance for driver in result.drivers if driver.performance is not None]
+    result.average_performance = float(np.mean(scores)) if scores else None
+    for driver in result.drivers:
+        important = driver.share >= result.average_share and driver.expected_direction
+        weak = (
+            driver.performance is not None
+            and result.average_performance is not None
+            and driver.performance < result.average_performance
+        )
+        driver.quadrant = (FIX if weak else KEEP) if important else (MONITOR if weak else SURPLUS)
+
+
+# -- the selector ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class DriverReport:
+    period: object
+    outcome: str
+    driver_type: str
+    analyses: list  # Analysis: all customers (or the chosen segment) first, then each segment
+    touchpoints: dict  # id -> Touchpoint
+    segments: dict  # id -> Segment
+    customers: int  # customers with an outcome in the selection
+
+
+def driver_rows(*, period, segment_id=None) -> np.ndarray:
+    """The one aggregated query: per customer × touchpoint (and the relationship outcome) counts and sums."""
+    from django.db import connection
+    from django.db.models import Case, Count, F, FloatField, Q, Sum, Value, When
+    from django.db.models.functions import Coalesce
+
+    from opencxm.analytics.rollups import local_zone
+    from opencxm.feedback.choices import FeedbackKind
+    from opencxm.feedback.models import Feedback
+
+    zone = local_zone()
+    start = datetime.combine(period.start, time.min, tzinfo=zone)
+    end = datetime.combine(period.end + timedelta(days=1), time.min, tzinfo=zone)
+    relationship = Q(touchpoint__isnull=True, kind=FeedbackKind.RESPONSE, nps__isnull=False)
+    satisfaction = Case(
+        When(csat__isnull=False, then=(F("csat") - 1) * 25.0),
+        When(nps__isnull=False, then=F("nps") * 10.0),
+        output_field=FloatField(),
+    )
+    value = Case(When(touchpoint__isnull=True, then=F("nps") * 1.0), default=satisfaction, output_field=FloatField())
+    bad_answer = Q(kind=FeedbackKind.COMPLAINT) | Q(csat__lte=2) | Q(csat__isnull=True, nps__lte=6)
+    bad = Q(touchpoint__isnull=True, nps__lte=6) | Q(touchpoint__isnull=False) & bad_answer
+    selection = Feedback.objects.filter(customer__isnull=False, responded_at__gte=start, responded_at__lt=end)
+    selection = selection.filter(Q(touchpoint__isnull=False) | relationship)
+    if segment_id is not None:
+        selection = selection.filter(customer__segment_id=segment_id)
+    query = (
+        selection.values("customer_id")
+        .annotate(
+            segment=Coalesce("customer__segment_id", Value(-1)),
+            point=Coalesce("touchpoint_id", Value(-1)),
+            answers=Count(value),
+            total=Sum(value),
+            bad=Count("id", filter=bad),
+        )
+        .values_list("customer_id", "segment", "point", "answers", "total", "bad")
+        .order_by()
+    )
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    if not fetched:
+        return np.zeros((0, 6))
+    flat = np.fromiter((value or 0 for row in fetched for value in row), dtype=float, count=6 * len(fetched))
+    return flat.reshape(-1, 6)
+
+
+def driver_choice(*, start=None, end=None, segment: str | None = None) -> dict:
+    """Period and segment of an API request: `start`..`end` (default: 12 months up to the latest data) and a
+    segment public id. Raises ValueError with a message for an unknown segment or a reversed range."""
+    from uuid import UUID
+
+    from opencxm.analytics.selectors import Period, latest_data_day, period_for
+    from opencxm.journeys.models import Segment
+
+    end = end or latest_data_day()
+    period = Period(start, end) if start else period_for("12m", end=end)
+    if period.start > period.end:
+        raise ValueError("'from' lies after 'to'")
+    found = None
+    if segment:
+        try:
+            found = Segment.objects.filter(public_id=UUID(segment)).first()
+        except ValueError:
+            found = None
+        if found is None:
+            raise ValueError(f"unknown segment {segment!r}")
+    return {"period": period, "segment": found}
+
+
+def drivers_compute(*, period, segment=None, outcome="nps", driver_type="bad", per_segment=True) -> DriverReport:
+    """Key-driver analysis of a period: for the chosen segment, or all customers and then each segment."""
+    from opencxm.journeys.models import Segment
+    from opencxm.touchpoints.models import Touchpoint
+
+    if outcome not in OUTCOMES or driver_type not in DRIVER_TYPES:
+        raise ValueError(f"unknown outcome {outcome!r} or driver type {driver_type!r}")
+    rows = driver_rows(period=period, segment_id=segment.pk if segment else None)
+    data = matrices_from_rows(rows, outcome)
+    columns = np.arange(len(data.touchpoints))
+    everyone = np.ones(len(data.y), bool)
+    common = {"driver_type": driver_type, "outcome": outcome}
+    analyses = [analyse(data, columns, everyone, segment_id=segment.pk if segment else None, **common)]
+    segment_ids = sorted({int(value) for value in data.segments if value >= 0})
+    if segment is None and per_segment:
+        for segment_id in segment_ids:
+            analyses.append(analyse(data, columns, data.segments == segment_id, segment_id=segment_id, **common))
+    used = {driver.touchpoint_id for analysis in analyses for driver in analysis.drivers}
+    return DriverReport(
+        period=period,
+        outcome=outcome,
+        driver_type=driver_type,
+        analyses=analyses,
+        touchpoints=Touchpoint.objects.in_bulk(used),
+        segments=Segment.objects.in_bulk(segment_ids + ([segment.pk] if segment else [])),
+        customers=len(data.y),
+    )
+
+
+# -- the plain-language reading -------------------------------------------------------------------------------
+
+
+def number(value: float, decimals: int = 0) -> str:
+    """A localised number, rounded first (number_format cuts digits off)."""
+    from django.utils.formats import number_format
+
+    return number_format(round(value, decimals) + 0.0, decimal_pos=decimals, use_l10n=True)
+
+
+def outcome_label(outcome: str) -> str:
+    from django.utils.translation import gettext as _
+
+    return _("the relationship NPS rating") if outcome == "nps" else _("being a detractor")
+
+
+def segment_label(report: DriverReport, analysis: Analysis) -> str:
+    from django.utils.translation import gettext as _
+
+    if analysis.segment_id is None:
+        return _("All customers")
+    segment = report.segments.get(analysis.segment_id)
+    return segment.name if segment else _("Unknown segment")
+
+
+def reading(report: DriverReport, analysis: Analysis) -> str:
+    """One or two sentences saying what to fix for the analysis's segment ("fixing X matters most for Y")."""
+    from django.utils.translation import gettext as _
+
+    segment, outcome = segment_label(report, analysis), outcome_label(report.outcome)
+    if analysis.n < MIN_CUSTOMERS:
+        return _(
+            "%(segment)s: too few customers with a relationship rating in this period (%(n)s; at least %(minimum)s "
+            "are needed)."
+        ) % {"segment": segment, "n": number(analysis.n), "minimum": MIN_CUSTOMERS}
+    top = analysis.top
+    if top is None:
+        return _("%(segment)s: no touchpoint shows a clear link with %(outcome)s in this period.") % {
+            "segment": segment,
+            "outcome": outcome,
+        }
+    touchpoint = report.touchpoints[top.touchpoint_id]
+    values = {
+        "segment": segment,
+        "touchpoint": f"{touchpoint.name} ({touchpoint.code})",
+        "outcome": outcome,
+        "share": number(top.share),
+        "low": number(top.low),
+        "high": number(top.high),
+        "performance": number(top.performance or 0),
+        "average": number(analysis.average_performance or 0),
+        "r2": number(100 * (analysis.r2 or 0), 1),
+    }
+    if top.quadrant == FIX:
+        text = _(
+            "%(segment)s: fixing %(touchpoint)s matters most. It carries %(share)s %% (95 %% interval %(low)s–%(high)s "
+            "%%) of what the touchpoints explain of %(outcome)s and scores %(performance)s of 100, below the average "
+            "of %(average)s."
+        )
+    elif top.quadrant == KEEP:
+        text = _(
+            "%(segment)s: %(touchpoint)s matters most (%(share)s %%, 95 %% interval %(low)s–%(high)s %%) and already "
+            "scores above average (%(performance)s of 100): keep it at this level."
+        )
+    else:
+        text = _(
+            "%(segment)s: no touchpoint stands out; the strongest is %(touchpoint)s with %(share)s %% (95 %% interval "
+            "%(low)s–%(high)s %%)."
+        )
+    parts = [text % values, _("Together the touchpoints explain %(r2)s %% of the differences in %(outcome)s.") % values]
+    if analysis.average_share and top.low < analysis.average_share:
+        parts.append(_("The interval is wide: with more responses the order may change."))
+    return " ".join(parts)
