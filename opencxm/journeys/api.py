@@ -1,19 +1,25 @@
 """REST API for segments and journey maps (journeys with stages and steps)."""
 
+from datetime import date
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
-from ninja import Router, Status
+from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from opencxm.core.permissions import access_for
+from opencxm.events.conformance import journey_conformance
+from opencxm.events.models import EventLog
+from opencxm.events.selectors import Filters
 from opencxm.journeys import selectors, services
 from opencxm.journeys.choices import JourneyKind
 from opencxm.journeys.models import Segment
+from opencxm.journeys.overlay import overlay_json
 from opencxm.journeys.schemas import (
+    ConformanceOut,
     JourneyDetailOut,
     JourneyIn,
     JourneyOut,
@@ -156,6 +162,29 @@ def get_journey(request, public_id: UUID):
     """The journey with its stages and steps (in map order) and the handovers between departments."""
     _require(access_for(request.auth).can_read)
     return _journey_detail(selectors.journey_get(public_id))
+
+
+class ConformanceQuery(Schema):
+    log: UUID | None = None
+    start: date | None = None
+    end: date | None = None
+
+
+@router.get("/journeys/{public_id}/conformance", response=ConformanceOut)
+def get_journey_conformance(request, public_id: UUID, query: Query[ConformanceQuery]):
+    """Designed against actual: of the cases in the event data (one log or all; cases started in the period)
+    that touch at least one of the journey's touchpoints (`relevant`), how many follow the design, and per step
+    how many reached, skipped, left at or went back to it; touchpoints they add, and after which step."""
+    _require(access_for(request.auth).can_read)
+    journey = selectors.journey_get(public_id)
+    if query.start and query.end and query.start > query.end:
+        raise HttpError(422, "The period ends before it starts (start is after end).")
+    if query.log and not EventLog.objects.filter(public_id=query.log).exists():
+        raise HttpError(404, "Unknown event log.")
+    journey_map = selectors.journey_map(journey)
+    filters = Filters(log=str(query.log or ""), start=query.start, end=query.end)
+    result = journey_conformance(design=[step.touchpoint_id for step in journey_map.steps], filters=filters)
+    return overlay_json(journey, journey_map, result)
 
 
 @router.put("/journeys/{public_id}", response=JourneyDetailOut)

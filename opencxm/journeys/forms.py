@@ -82,3 +82,25 @@ class StepForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["touchpoint"].queryset = touchpoints
         self.fields["touchpoint"].to_field_name = "public_id"
+
+
+class ConformanceForm(forms.Form):
+    """Which event data the journey map compares with: a log (or all) and a period of case starts."""
+
+    log = forms.ChoiceField(label=_("Event log"), required=False)
+    start = forms.DateField(label=_("Cases from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("Cases to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, logs=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["log"].choices = [("", _("All event logs"))] + [(str(log.public_id), log.name) for log in logs]
+        for name, field in self.fields.items():
+            field.widget.attrs["class"] = (
+                "form-select form-select-sm" if name == "log" else "form-control form-control-sm"
+            )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise forms.ValidationError(_("The period ends before it starts."))
+        return data

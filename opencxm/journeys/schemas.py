@@ -120,3 +120,47 @@ class HandoverOut(Schema):
 class JourneyDetailOut(JourneyOut):
     stages: list[StageWithStepsOut]
     handovers: list[HandoverOut]
+
+
+class ConformanceStepOut(Schema):
+    step: UUID
+    touchpoint: str = Field(description="Touchpoint code.")
+    reached: int
+    skipped: int = Field(description="Cases that reached a later step without this one.")
+    left: int = Field(description="Cases whose last step reached was this one and that never reached the final step.")
+    returned: int = Field(description="Cases that came back to this step after reaching a later one.")
+
+
+class ConformancePlaceOut(Schema):
+    step: UUID | None = Field(
+        description="The last designed step reached before the touchpoint; null: before the first."
+    )
+    cases: int
+
+
+class ConformanceAddedOut(Schema):
+    touchpoint: str
+    name: str
+    cases: int
+    after: list[ConformancePlaceOut]
+
+
+class ConformanceUnmappedOut(Schema):
+    activity: str
+    cases: int
+
+
+class ConformanceOut(Schema):
+    journey: UUID
+    cases: int = Field(description="Cases the filters select.")
+    relevant: int = Field(description="Of those, cases that touch at least one of the journey's touchpoints.")
+    follows: int = Field(description="Relevant cases that follow the design: every step in order, nothing skipped, "
+                                     "added or gone back to.")  # fmt: skip
+    follows_share: float | None
+    skipping: int
+    adding: int
+    returning: int
+    left_early: int
+    steps: list[ConformanceStepOut]
+    added: list[ConformanceAddedOut]
+    unmapped: list[ConformanceUnmappedOut]

@@ -9,6 +9,7 @@ urlpatterns = [
     path("compare/", views.journey_compare, name="compare"),
     path("<uuid:public_id>/", views.journey_detail, name="detail"),
     path("<uuid:public_id>/edit/", views.journey_edit, name="edit"),
+    path("<uuid:public_id>/conformance/", views.journey_conformance, name="conformance"),
     path("<uuid:public_id>/delete/", views.journey_delete, name="delete"),
     path("<uuid:public_id>/stages/new/", views.stage_create, name="stage_create"),
     path("stages/<uuid:public_id>/edit/", views.stage_edit, name="stage_edit"),

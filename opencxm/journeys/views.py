@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from opencxm.core.forms import tabler_classes
 from opencxm.core.permissions import access_for, require
-from opencxm.journeys import selectors, services
+from opencxm.journeys import overlay, selectors, services
 from opencxm.journeys.choices import JourneyKind
 from opencxm.journeys.forms import JourneyForm, SegmentForm, StageForm, StepForm
 from opencxm.journeys.models import Segment
@@ -165,18 +165,41 @@ def _journey_param(request, name, kind):
 # The journey map and its in-place editing ---------------------------------------------------------
 
 
-def _map_response(request, journey, *, panel=None):
-    """The map: its partial for HTMX, else the whole page (with an open form panel if given)."""
+def _map_response(request, journey, *, panel=None, with_overlay=False):
+    """The map: its partial for HTMX, else the whole page (with an open form panel if given). The designed-against-
+    actual overlay is computed here only when asked (its own URL without HTMX); else the map loads it lazily."""
     access = access_for(request.user)
+    journey_map = selectors.journey_map(journey, access=access)
     context = {
         "journey": journey,
-        "map": selectors.journey_map(journey, access=access),
+        "map": journey_map,
         "panel": panel,
         "counterpart": selectors.journey_counterpart(journey),
         "chart_id": "journey-emotion",
     }
+    if with_overlay:
+        form = overlay.conformance_form(request.GET)
+        context |= {"overlay": overlay.journey_overlay(journey_map, form), "overlay_form": form}
+    elif overlay.overlay_available(journey_map):
+        query = f"?{request.GET.urlencode()}" if request.GET and not request.htmx else ""
+        context["overlay_url"] = reverse("journeys:conformance", args=[journey.public_id]) + query
     template = MAP_PARTIAL if request.htmx else "journeys/journey_detail.html"
     return render(request, template, context)
+
+
+@require_GET
+def journey_conformance(request, public_id):
+    """Designed against actual: the overlay fragments for HTMX (lazily loaded by the map, or re-filtered), else
+    the whole map page with the overlay in place (works without JavaScript)."""
+    require(access_for(request.user).can_read)
+    journey = selectors.journey_get(public_id)
+    if not request.htmx:
+        return _map_response(request, journey, with_overlay=True)
+    journey_map = selectors.journey_map(journey)
+    form = overlay.conformance_form(request.GET)
+    context = {"journey": journey, "map": journey_map, "overlay": overlay.journey_overlay(journey_map, form),
+               "overlay_form": form}  # fmt: skip
+    return render(request, "journeys/conformance.html", context)
 
 
 def _done(request, journey):

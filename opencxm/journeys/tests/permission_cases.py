@@ -117,6 +117,8 @@ CASES = [
     Case("journeys:detail", lambda w: f"/journeys/{w.journey.public_id}/", ALL),
     Case("journeys:detail", lambda w: f"/journeys/{w.journey.public_id}/", ALL, htmx=True),
     Case("journeys:compare", _compare, ALL),
+    Case("journeys:conformance", lambda w: f"/journeys/{w.journey.public_id}/conformance/", ALL),
+    Case("journeys:conformance", lambda w: f"/journeys/{w.journey.public_id}/conformance/", ALL, htmx=True),
     Case("journeys:create", lambda w: "/journeys/new/", EDITORS),
     Case("journeys:create", lambda w: "/journeys/new/", EDITORS, "POST", _journey_form, _journeys),
     Case("journeys:edit", lambda w: f"/journeys/{w.journey.public_id}/edit/", EDITORS),
@@ -260,6 +262,11 @@ CASES = [
         _journeys,
     ),
     Case("GET /api/v1/journeys/{public_id}", lambda w: f"/api/v1/journeys/{w.journey.public_id}", ALL),
+    Case(
+        "GET /api/v1/journeys/{public_id}/conformance",
+        lambda w: f"/api/v1/journeys/{w.journey.public_id}/conformance",
+        ALL,
+    ),
     Case(
         "PUT /api/v1/journeys/{public_id}",
         lambda w: f"/api/v1/journeys/{w.journey.public_id}",

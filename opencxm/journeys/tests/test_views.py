@@ -286,7 +286,7 @@ def test_journey_map_runs_a_bounded_number_of_queries(world, editor, steps, djan
     journey = build_journey([[departments[i % 2] for i in range(steps // 3)] for _ in range(3)], segment=world.segment)
     editor.get("/journeys/")  # warm the session
 
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):  # 7 + whether any event data exists (designed-against-actual overlay)
         response = editor.get(f"/journeys/{journey.public_id}/")
     assert response.content.decode().count("jm-lane-departments") == 1
 
