@@ -152,7 +152,7 @@ class _Writer:
         self.occurrences[identity] += 1
         occurrence = self.occurrences[identity]
         self.repeats += occurrence > 1
-        digest = hashlib.sha256(repr((self.log.id, *identity, occurrence)).encode()).hexdigest()
+        digest = dedup_key(self.log.id, identity, occurrence)
         channel = self._resolve(self.channels, record.channel, record, "channel")
         department = self._resolve(self.departments, record.department, record, "department")
         attributes = json.dumps(record.attributes, ensure_ascii=False)
@@ -172,6 +172,11 @@ class _Writer:
             )
             raise EventError("unknown_" + role, template, role=role, value=value[:60], **record.where)
         return found
+
+
+def dedup_key(log_id: int, identity: tuple, occurrence: int) -> str:
+    """An event's dedup key: SHA-256 of (log, case id, activity name, ISO time, lifecycle, occurrence)."""
+    return hashlib.sha256(repr((log_id, *identity, occurrence)).encode()).hexdigest()
 
 
 def _lookup(model) -> dict[str, int]:
