@@ -1,10 +1,11 @@
 """API: event batches in, the activity mapping table, discovery of actual journeys."""
 
 from datetime import date
+from typing import Literal
 from uuid import UUID
 
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -26,6 +27,9 @@ class DiscoverQuery(Schema):
     activity: str = ""
     channel: str = ""
     segment: str = ""
+    nps_band: Literal["", "promoter", "passive", "detractor"] = ""
+    topic: str = ""
+    handover: str = Field("", description="FROM:TO department codes, e.g. sales:field-service")
 
 
 def _require(allowed: bool) -> None:
@@ -51,7 +55,8 @@ def events_post(request, payload: EventBatchIn):
     except EventError as error:
         return 422, {"detail": [{"message": error.message}]}
     return 200, {"log": result.log.public_id, "received": result.received, "created": result.created,
-                 "already_present": result.already_present}  # fmt: skip
+                 "already_present": result.already_present,
+                 "repeats_in_batch": result.duplicates_in_file}  # fmt: skip
 
 
 def _record(index: int, event) -> EventRecord:
@@ -82,11 +87,17 @@ def activity_put(request, public_id: UUID, payload: ActivityMapIn):
     return {"id": activity.public_id, "name": activity.name, "touchpoint": payload.touchpoint, "volume": volume}
 
 
-@router.get("/journeys/discover", response=DiscoveryOut)
+@router.get("/journeys/discover", response={200: DiscoveryOut, 422: dict})
 def journeys_discover(request, query: Query[DiscoverQuery]):
     """Actual journeys of the selected cases: directly-follows edges with median and 90th-percentile
-    seconds, variants ranked by share, starts, ends and loops."""
+    seconds, variants ranked by share, starts, ends and loops. Filters: log, period of the case start,
+    activity, channel, segment, `nps_band` (the customer's latest NPS rating in the period), `topic` (key;
+    the customer commented on it) and `handover` (FROM:TO department codes: the case steps directly from
+    one to the other)."""
     _require(access_for(request.auth).can_read)
     filters = selectors.Filters(**{**query.dict(), "log": str(query.log or "")})
-    result = selectors.discover(filters)
-    return result.as_json() | {"variants": result.variants}
+    try:
+        result = selectors.discover(filters)
+    except selectors.FilterError as error:
+        return 422, {"detail": [{"message": str(error)}]}
+    return 200, result.as_json() | {"variants": result.variants}

@@ -24,7 +24,8 @@ class EventBatchOut(Schema):
     log: UUID
     received: int
     created: int
-    already_present: int
+    already_present: int  # events of the batch the log already held (a repeated batch)
+    repeats_in_batch: int  # identical events within the batch, kept as repeats (not already present)
 
 
 class ActivityOut(Schema):

@@ -6,18 +6,33 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from opencxm.accounts.models import Department
 from opencxm.events.models import Activity, Case, Event, EventLog, Transition, Variant
+from opencxm.feedback.models import Feedback
+from opencxm.textanalytics.models import CommentTopic, Topic
 
 PATH_CHUNK = 5000
 
 
+NPS_BANDS = {"promoter": (9, 10), "passive": (7, 8), "detractor": (0, 6)}
+
+
+class FilterError(ValueError):
+    """A filter names something that does not exist (a topic, a department) or is malformed."""
+
+
 @dataclass(frozen=True)
 class Filters:
-    """Which cases discovery looks at. Period: cases that started within [start, end] (local days)."""
+    """Which cases discovery looks at. Period: cases that started within [start, end] (local days).
+
+    Feedback filters (NPS band, topic) look at the case's customer and at feedback given within the same
+    period when one is set (all feedback otherwise); cases without a linked customer never match them."""
 
     log: str = ""  # EventLog public id
     start: date | None = None
@@ -25,6 +40,20 @@ class Filters:
     activity: str = ""  # cases that contain this activity (by name)
     channel: str = ""  # cases with an event in this channel (code)
     segment: str = ""  # cases of customers in this segment (code)
+    nps_band: str = ""  # promoter | passive | detractor: the customer's latest NPS rating
+    topic: str = ""  # topic key: the customer wrote a comment on this topic (or one of its subtopics)
+    handover: str = ""  # "A:B" department codes: the case steps directly from department A to department B
+
+
+def parse_handover(text: str) -> tuple[str, str]:
+    """Split "sales:field-service" into ("sales", "field-service"); FilterError unless two different codes."""
+    source, sep, target = (text or "").partition(":")
+    source, target = source.strip(), target.strip()
+    if not sep or not source or not target:
+        raise FilterError(_("A handover is written FROM:TO with two department codes, e.g. sales:service."))
+    if source == target:
+        raise FilterError(_("A handover needs two different departments."))
+    return source, target
 
 
 @dataclass
@@ -40,7 +69,7 @@ class Edge:
 class Discovery:
     cases: int = 0
     events: int = 0
-    activities: list = field(default_factory=list)  # [{"name", "count", "touchpoint"}]
+    activities: list = field(default_factory=list)  # [{"name", "count", "cases", "position"}]
     edges: list = field(default_factory=list)  # [Edge]
     variants: list = field(default_factory=list)  # [{"path", "count", "share"}]
     starts: list = field(default_factory=list)  # [{"name", "count"}]
@@ -102,7 +131,65 @@ def cases_for(filters: Filters):
         cases = cases.filter(Exists(Event.objects.filter(case=OuterRef("pk"), channel__code=filters.channel)))
     if filters.segment:
         cases = cases.filter(customer__segment__code=filters.segment)
+    if filters.nps_band:
+        cases = _with_nps_band(cases, filters)
+    if filters.topic:
+        cases = cases.filter(_topic_exists(filters))
+    if filters.handover:
+        cases = cases.filter(_handover_exists(filters.handover))
     return cases
+
+
+def _feedback_in_period(filters: Filters):
+    feedback = Feedback.objects.filter(customer_id=OuterRef("customer_id"))
+    if filters.start:
+        feedback = feedback.filter(responded_at__gte=_day_start(filters.start))
+    if filters.end:
+        feedback = feedback.filter(responded_at__lt=_day_start(filters.end + timedelta(days=1)))
+    return feedback
+
+
+def _with_nps_band(cases, filters: Filters):
+    """The customer's latest NPS rating (in the period) falls in the band: promoter 9–10, passive 7–8,
+    detractor 0–6. One correlated subquery on the customer's feedback (indexed by customer)."""
+    if filters.nps_band not in NPS_BANDS:
+        raise FilterError(_("Unknown NPS band “%(band)s”: use promoter, passive or detractor.")
+                          % {"band": filters.nps_band})  # fmt: skip
+    low, high = NPS_BANDS[filters.nps_band]
+    latest = _feedback_in_period(filters).filter(nps__isnull=False).order_by("-responded_at", "-id").values("nps")
+    return (
+        cases.filter(customer__isnull=False)
+        .annotate(latest_nps=Subquery(latest[:1]))
+        .filter(latest_nps__gte=low, latest_nps__lte=high)
+    )
+
+
+def _topic_exists(filters: Filters) -> Exists:
+    """The customer has feedback (in the period) whose comment carries the topic or one of its subtopics;
+    topics a user removed do not count, topics a user added do."""
+    topic = Topic.objects.filter(key=filters.topic).first()
+    if topic is None:
+        raise FilterError(_("Unknown topic “%(topic)s”.") % {"topic": filters.topic})
+    topic_ids = [topic.id, *topic.children.values_list("id", flat=True)]
+    feedback = _feedback_in_period(filters).filter(
+        Exists(CommentTopic.objects.filter(analysis__feedback_id=OuterRef("pk"), topic_id__in=topic_ids, removed=False))
+    )
+    return Exists(feedback)
+
+
+def _handover_exists(text: str) -> Exists:
+    """A directly-follows step of the case goes from a step of department A to a step of department B. A
+    step's department is the one recorded on its event, else the owner of the activity's touchpoint."""
+    codes = parse_handover(text)
+    found = dict(Department.objects.filter(code__in=codes).values_list("code", "id"))
+    for code in codes:
+        if code not in found:
+            raise FilterError(_("Unknown department “%(code)s”.") % {"code": code})
+    steps = Transition.objects.filter(case_id=OuterRef("pk")).annotate(
+        source=Coalesce("from_department_id", "from_activity__touchpoint__owner_department_id"),
+        target=Coalesce("to_department_id", "to_activity__touchpoint__owner_department_id"),
+    )
+    return Exists(steps.filter(source=found[codes[0]], target=found[codes[1]]))
 
 
 def _day_start(day: date) -> datetime:
@@ -126,6 +213,10 @@ def discover(filters: Filters) -> Discovery:
     for variant in result.variants:
         variant["share"] = variant["count"] / result.cases
     result.activities = _ranked(tallies.activities)
+    for activity in result.activities:
+        name = activity["name"]
+        activity["cases"] = tallies.containing[name]
+        activity["position"] = tallies.first_positions[name] / tallies.containing[name]
     result.starts, result.ends = _ranked(tallies.starts), _ranked(tallies.ends)
     result.loops = tallies.loops()
     result.edges = _edges(cases, names) if rows else []
@@ -145,6 +236,8 @@ class _Tallies:
         self.cases = self.events = 0
         self.activities, self.starts, self.ends = Counter(), Counter(), Counter()
         self.repeats: dict[str, Counter] = defaultdict(Counter)  # activity -> {occurrences: cases}
+        self.first_positions: Counter = Counter()  # activity -> sum over cases of its first position (0-based)
+        self.containing: Counter = Counter()  # activity -> cases that contain it
 
     def add(self, path: list[str], n: int) -> None:
         self.cases += n
@@ -152,6 +245,12 @@ class _Tallies:
         self.starts[path[0]] += n
         self.ends[path[-1]] += n
         occurrences = Counter(path)
+        seen = set()
+        for position, name in enumerate(path):
+            if name not in seen:
+                seen.add(name)
+                self.first_positions[name] += n * position
+                self.containing[name] += n
         for name, k in occurrences.items():
             self.activities[name] += n * k
             if k > 1:

@@ -2,19 +2,23 @@
 
 import os
 import tempfile
+from collections import Counter
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from opencxm.core.permissions import access_for, require
-from opencxm.events import selectors, services
+from opencxm.events import charts, selectors, services
 from opencxm.events.forms import DiscoverForm, UploadForm
 from opencxm.events.records import EventError
 from opencxm.touchpoints.models import Touchpoint
 
 VARIANTS_SHOWN = 50
+MAP_EDGES_ALL = 25  # a map with more directly-follows edges starts with only the busiest shown
+MAP_COVERAGE = 80  # ... those covering this percentage of all steps
 
 
 def event_message(error: EventError) -> str:
@@ -43,9 +47,25 @@ def log_upload(request):
     except EventError as error:
         form.add_error("file", event_message(error))
         return render(request, "events/log_list.html", {"logs": selectors.log_list(), "form": form, "can_upload": True})
-    messages.success(request, _("%(created)s of %(received)s events imported into “%(log)s”.") % {
-        "created": result.created, "received": result.received, "log": result.log.name})  # fmt: skip
+    messages.success(request, import_summary(result))
     return redirect("events:logs")
+
+
+def import_summary(result: services.ImportResult) -> str:
+    """What an import did, for the upload message and the command: new events, events the log already held
+    (a re-import), identical events within the file kept as repeats."""
+    text = _("%(created)s of %(received)s events imported into “%(log)s”; %(present)s were already present.") % {
+        "created": result.created, "received": result.received, "log": result.log.name,
+        "present": result.already_present}  # fmt: skip
+    if result.duplicates_in_file:
+        text += " " + ngettext(
+            "%(repeats)s event appeared more than once in the file with the same case, activity and time; the "
+            "repeat is kept, as process-mining tools keep it.",
+            "%(repeats)s events appeared more than once in the file with the same case, activity and time; the "
+            "repeats are kept, as process-mining tools keep them.",
+            result.duplicates_in_file,
+        ) % {"repeats": result.duplicates_in_file}
+    return text
 
 
 def _import_upload(user, upload, log_name: str):
@@ -90,14 +110,38 @@ def discover(request):
     require(access_for(request.user).can_read)
     logs = list(selectors.log_list())
     form = DiscoverForm(request.GET or None, logs=logs)
-    result = selectors.discover(_filters(form))
-    context = {"form": form, "result": result, "variants": result.variants[:VARIANTS_SHOWN], "logs": logs}
+    try:
+        result = selectors.discover(_filters(form))
+    except selectors.FilterError as error:  # a topic or department deleted since the form was drawn
+        form.add_error(None, str(error))
+        result = selectors.Discovery()
+    process_map = charts.process_map(result)
+    step_edges = len(result.edges)
+    context = {
+        "form": form,
+        "result": result,
+        "variants": result.variants[:VARIANTS_SHOWN],
+        "logs": logs,
+        "edges": charts.edge_rows(result),
+        "process_map": process_map,
+        "sankey": charts.path_sankey(result),
+        "sankey_steps": charts.SANKEY_STEPS,
+        "coverage": MAP_COVERAGE if step_edges > MAP_EDGES_ALL else 100,
+        "map_size": _map_size(process_map),
+    }
     return render(request, "events/discover.html", context)
+
+
+def _map_size(spec: dict) -> str:
+    """The map's height class by the most nodes in one column (CSS, no inline style under the CSP)."""
+    per_column = Counter(node["column"] for node in spec["nodes"])
+    most = max(per_column.values(), default=1)
+    return "small" if most <= 3 else "medium" if most <= 6 else "large"
 
 
 def _filters(form: DiscoverForm) -> selectors.Filters:
     if not form.is_bound or not form.is_valid():
         return selectors.Filters()
     data = form.cleaned_data
-    text = {key: data[key] or "" for key in ("log", "activity", "channel", "segment")}
-    return selectors.Filters(start=data["start"], end=data["end"], **text)
+    text = {key: data[key] or "" for key in ("log", "activity", "channel", "segment", "nps_band", "topic")}
+    return selectors.Filters(start=data["start"], end=data["end"], handover=form.handover(), **text)

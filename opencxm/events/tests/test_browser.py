@@ -25,6 +25,7 @@ def test_discovery_and_mapping_in_the_browser(signed_in_page):
     assert page.locator("#case-count").inner_text() == "3"
     assert page.locator("#variants tbody tr").count() == 3
     assert "Schleifen" in page.content()
+    _charts_drawn(page)
     screenshot(page, "events-discover")
     page.goto(f"{page.base_url}/events/activities/")
     row = page.locator("tr", has_text="Hotline angerufen")
@@ -32,4 +33,74 @@ def test_discovery_and_mapping_in_the_browser(signed_in_page):
     row.locator("button").click()
     page.locator("tr", has_text="Hotline angerufen").locator("[role=status]").wait_for()
     screenshot(page, "events-activities")
+    assert page.csp_errors == []
+
+
+# A richer log: a designed order path, a hotline loop, a technician visit and a complaint; 12 cases.
+JOURNEYS = [
+    ["Website besucht", "Online bestellt", "Rechnung erhalten"],
+    ["Website besucht", "Online bestellt", "Rechnung erhalten"],
+    ["Website besucht", "Online bestellt", "Rechnung erhalten"],
+    ["Website besucht", "Online bestellt", "Techniker-Termin", "Rechnung erhalten"],
+    ["Website besucht", "Online bestellt", "Techniker-Termin", "Hotline angerufen", "Techniker-Termin"],
+    ["Website besucht", "Hotline angerufen", "Online bestellt", "Rechnung erhalten"],
+    ["Hotline angerufen", "Hotline angerufen", "Hotline angerufen", "Beschwerde"],
+    ["Hotline angerufen", "Techniker-Termin", "Rechnung erhalten", "Beschwerde"],
+    ["Shop besucht", "Online bestellt", "Rechnung erhalten"],
+    ["Shop besucht", "Rechnung erhalten"],
+    ["Website besucht"],
+    ["Website besucht", "Hotline angerufen"],
+]
+
+
+def _charts_drawn(page):
+    for selector in ("#process-map", "#path-sankey"):
+        page.locator(f"{selector}[data-chart-ready] canvas").first.wait_for()
+    page.wait_for_timeout(1200)  # the charts' entry animation
+
+
+def _click_node(page, name):
+    """Click the centre of a process-map node (its pixel position from the chart itself)."""
+    point = page.evaluate(
+        """name => {
+            const element = document.getElementById("process-map");
+            const chart = echarts.getInstanceByDom(element);
+            const node = chart.getOption().series[0].data.find(n => n.name === name);
+            return chart.convertToPixel({seriesIndex: 0}, [node.x, node.y]);
+        }""",
+        name,
+    )
+    box = page.locator("#process-map").bounding_box()
+    page.mouse.click(box["x"] + point[0], box["y"] + point[1])
+
+
+@pytest.mark.browser
+def test_process_map_sankey_and_tables_in_the_browser(signed_in_page):
+    user = f.UserFactory(username="reader")
+    rows = [(f"K{i}", activity, i * 5 + step * (30 + 7 * step)) for i, path in enumerate(JOURNEYS)
+            for step, activity in enumerate(path)]  # fmt: skip
+    write_events(rows, log="Kundenreisen")
+    page = signed_in_page(user)
+    page.goto(f"{page.base_url}/events/discover/")
+    _charts_drawn(page)
+    assert page.locator("#case-count").inner_text() == "12"
+    # the map's details panel shows the numbers of a clicked activity
+    _click_node(page, "Hotline angerufen")
+    details = page.locator("#map-details")
+    assert "Hotline angerufen" in details.inner_text()
+    assert "Fälle mit dieser Aktivität" in details.inner_text()
+    screenshot(page, "events-process-map")
+    # fewer edges: only the busiest steps covering half of all steps
+    page.locator("#map-coverage").fill("50")
+    shown, total = page.locator("[data-coverage-count=process-map]").inner_text().split(" / ")
+    assert int(shown) < int(total)
+    # the tables are one click away
+    assert not page.locator("#edges").is_visible()
+    page.get_by_role("tab", name="Schritte").click()
+    assert page.locator("#edges").is_visible()
+    assert page.locator("#edges tbody tr").first.inner_text().startswith("Website besucht")
+    page.get_by_role("tab", name="Schleifen").click()
+    assert page.locator("#loops tbody tr", has_text="Hotline angerufen").is_visible()
+    page.get_by_role("tab", name="Aktivitäten, Starts und Enden").click()
+    assert page.locator("#ends").is_visible()
     assert page.csp_errors == []

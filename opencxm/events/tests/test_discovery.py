@@ -39,8 +39,13 @@ def test_directly_follows_variants_starts_ends_and_loops():
         {"path": ["A", "B", "B", "C"], "count": 1, "share": 0.25},
         {"path": ["A", "D"], "count": 1, "share": 0.25},
     ]
-    assert result.activities == [{"name": "A", "count": 4}, {"name": "B", "count": 4}, {"name": "C", "count": 3},
-                                 {"name": "D", "count": 1}]  # fmt: skip
+    # count: events; cases: cases containing it; position: mean first position (0-based) in those cases
+    assert result.activities == [
+        {"name": "A", "count": 4, "cases": 4, "position": 0.0},
+        {"name": "B", "count": 4, "cases": 3, "position": 1.0},
+        {"name": "C", "count": 3, "cases": 3, "position": 7 / 3},
+        {"name": "D", "count": 1, "cases": 1, "position": 1.0},
+    ]  # fmt: skip
     assert result.starts == [{"name": "A", "count": 4}]
     assert result.ends == [{"name": "C", "count": 3}, {"name": "D", "count": 1}]
     assert result.loops == [{"name": "B", "cases": 1, "second": 1, "third": 0, "most": 2}]

@@ -21,7 +21,7 @@ def test_upload_imports_and_lists_the_log(client, world):
     assert Event.objects.count() == 2
     page = client.get("/events/").content.decode()
     assert "crm.csv" in page
-    assert "2 of 2 events imported into “crm.csv”." in page
+    assert "2 of 2 events imported into “crm.csv”; 0 were already present." in page
 
 
 def test_upload_error_is_shown_next_to_the_file_field(client, world):

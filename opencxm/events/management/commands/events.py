@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from opencxm.events import services
 from opencxm.events.records import EventError
-from opencxm.events.views import event_message
+from opencxm.events.views import event_message, import_summary
 
 
 class Command(BaseCommand):
@@ -32,12 +32,4 @@ class Command(BaseCommand):
             )
         except EventError as error:
             raise CommandError(event_message(error)) from None
-        self.stdout.write(
-            _("%(created)s of %(received)s events imported into “%(log)s” (%(present)s already present).")
-            % {
-                "created": result.created,
-                "received": result.received,
-                "log": result.log.name,
-                "present": result.already_present,
-            }  # fmt: skip
-        )
+        self.stdout.write(import_summary(result))

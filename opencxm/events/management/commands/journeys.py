@@ -1,5 +1,6 @@
 """`opencxm journeys discover [--log NAME] [--from DAY] [--to DAY] [--activity NAME] [--channel CODE]
-[--segment CODE] --output FILE.json`: the directly-follows map and variants as JSON.
+[--segment CODE] [--nps-band BAND] [--topic KEY] [--handover FROM:TO] --output FILE.json`: the directly-follows
+map and variants as JSON.
 `opencxm journeys handovers [--log NAME] [--from DAY] [--to DAY] [--window DAYS] [--min-n N] --output FILE.json`:
 handover friction between departments as JSON."""
 
@@ -27,6 +28,15 @@ class Command(BaseCommand):
         discover.add_argument("--activity", default="", help="only cases containing this activity")
         discover.add_argument("--channel", default="", help="only cases with an event in this channel (code)")
         discover.add_argument("--segment", default="", help="only cases of customers in this segment (code)")
+        discover.add_argument(
+            "--nps-band", default="", choices=["promoter", "passive", "detractor"],
+            help="only cases of customers whose latest NPS rating in the period is in this band",
+        )  # fmt: skip
+        discover.add_argument("--topic", default="", help="only cases of customers who commented on this topic (key)")
+        discover.add_argument(
+            "--handover", default="", metavar="FROM:TO",
+            help="only cases stepping directly from department FROM to department TO (codes)",
+        )  # fmt: skip
         handovers = commands.add_parser("handovers", help="write handover friction between departments as JSON")
         handovers.add_argument("--output", required=True, help="JSON file to write ('-' for standard output)")
         handovers.add_argument("--log", default="", help="event log name")
@@ -48,9 +58,14 @@ class Command(BaseCommand):
             log = str(found.public_id)
         filters = selectors.Filters(
             log=log, start=options["start"], end=options["end"], activity=options["activity"],
-            channel=options["channel"], segment=options["segment"],
+            channel=options["channel"], segment=options["segment"], nps_band=options["nps_band"],
+            topic=options["topic"], handover=options["handover"],
         )  # fmt: skip
-        self._write(options["output"], selectors.discover(filters).as_json())
+        try:
+            result = selectors.discover(filters)
+        except selectors.FilterError as error:
+            raise CommandError(str(error)) from None
+        self._write(options["output"], result.as_json())
 
     def _write(self, output: str, result: dict) -> None:
         text = json.dumps(result, ensure_ascii=False, indent=1)
