@@ -113,5 +113,6 @@ def _chart(rows: list[dict]) -> dict | None:
         "counts": [row["item"].crossed.n for row in hurting],
         "countLabel": _("crossing customers with an NPS answer"),
         "decimals": 1,
+        "min": 0,
         "links": [row["discover"] for row in hurting],
     }  # fmt: skip
