@@ -44,6 +44,44 @@ class FeedbackRollup(models.Model):
         return f"{self.day} source={self.source_id} touchpoint={self.touchpoint_id} ({self.records})"
 
 
+class FeedbackRollupMonth(models.Model):
+    """The same sums per local month (first day) × source × touchpoint × channel × segment × kind.
+
+    Summed from the daily rows of the months a refresh touched, in the same transaction, so it always equals the
+    daily rows added up. The runner reads it for the whole months of a period (the daily rows only for partial
+    months at its edges and for day and week grains): ~30× fewer rows for a cockpit over twelve months.
+    """
+
+    month = models.DateField()
+    source = models.ForeignKey("feedback.DataSource", on_delete=models.CASCADE, related_name="+")
+    touchpoint = models.ForeignKey("touchpoints.Touchpoint", null=True, on_delete=models.CASCADE, related_name="+")
+    channel = models.ForeignKey("touchpoints.Channel", null=True, on_delete=models.CASCADE, related_name="+")
+    segment = models.ForeignKey("journeys.Segment", null=True, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10)
+    records = models.PositiveIntegerField(default=0)
+    comments = models.PositiveIntegerField(default=0)
+    nps_n = models.PositiveIntegerField(default=0)
+    nps_promoters = models.PositiveIntegerField(default=0)
+    nps_detractors = models.PositiveIntegerField(default=0)
+    csat_n = models.PositiveIntegerField(default=0)
+    csat_sum = models.FloatField(default=0)
+    csat_sumsq = models.FloatField(default=0)
+    csat_top2 = models.PositiveIntegerField(default=0)
+    ces_n = models.PositiveIntegerField(default=0)
+    ces_sum = models.FloatField(default=0)
+    ces_sumsq = models.FloatField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["source", "month"]),
+            models.Index(fields=["month"]),
+            models.Index(fields=["touchpoint", "month"]),
+        ]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} source={self.source_id} touchpoint={self.touchpoint_id} ({self.records})"
+
+
 class RollupState(models.Model):
     """Fill state of a full rebuild, so an interrupted `opencxm rollups rebuild` resumes where it stopped."""
 

@@ -11,7 +11,7 @@ from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from opencxm.analytics.models import FeedbackRollup, RollupState
+from opencxm.analytics.models import FeedbackRollup, FeedbackRollupMonth, RollupState
 
 
 def local_zone() -> ZoneInfo:
@@ -77,6 +77,60 @@ def rollup_refresh(*, source_id: int, days: Iterable[date]) -> int:
                 .order_by()
             )
             written += _insert_select(slices)
+        month_rollup_refresh(source_id=source_id, months={day.replace(day=1) for day in wanted})
+    return written
+
+
+MONTH_SUMS = (
+    "records", "comments", "nps_n", "nps_promoters", "nps_detractors", "csat_n", "csat_sum", "csat_sumsq",
+    "csat_top2", "ces_n", "ces_sum", "ces_sumsq",
+)  # fmt: skip
+MONTH_KEYS = ("source_id", "touchpoint_id", "channel_id", "segment_id", "kind")
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def month_rollup_refresh(*, source_id: int, months: Iterable[date]) -> int:
+    """Recompute the monthly rows of one source for the given months (first days) by adding up its daily rows,
+    inside the database; called by `rollup_refresh` in its transaction. Returns rows written."""
+    quote = connection.ops.quote_name
+    monthly, daily = quote(FeedbackRollupMonth._meta.db_table), quote(FeedbackRollup._meta.db_table)
+    keys = ", ".join(quote(name) for name in MONTH_KEYS)
+    sums = ", ".join(f"SUM({quote(name)})" for name in MONTH_SUMS)
+    columns = ", ".join([quote("month"), keys, *(quote(name) for name in MONTH_SUMS)])
+    sql = (
+        f"INSERT INTO {monthly} ({columns}) SELECT %s, {keys}, {sums} FROM {daily} "  # noqa: S608 (constants)
+        f"WHERE {quote('source_id')} = %s AND {quote('day')} >= %s AND {quote('day')} < %s GROUP BY {keys}"
+    )
+    written = 0
+    wanted = sorted({month_start(month) for month in months})
+    FeedbackRollupMonth.objects.filter(source_id=source_id, month__in=wanted).delete()
+    with connection.cursor() as cursor:
+        for month in wanted:
+            cursor.execute(sql, [month, source_id, month, next_month(month)])
+            written += cursor.rowcount
+    return written
+
+
+def month_rollup_rebuild() -> int:
+    """Recompute every monthly row from the daily rows (after a migration or a bulk load of daily rows)."""
+    from django.db.models.functions import TruncMonth
+
+    written = 0
+    with transaction.atomic():
+        FeedbackRollupMonth.objects.all().delete()
+        pairs = FeedbackRollup.objects.annotate(m=TruncMonth("day")).values_list("source_id", "m").distinct()
+        by_source: dict[int, set] = {}
+        for source_id, month in pairs:
+            by_source.setdefault(source_id, set()).add(month)
+        for source_id, months in by_source.items():
+            written += month_rollup_refresh(source_id=source_id, months=months)
     return written
 
 
@@ -105,6 +159,7 @@ def rollup_rebuild(*, resume: bool = True, log=None) -> int:
     first, last = bounds.first(), bounds.last()
     if first is None:
         FeedbackRollup.objects.all().delete()
+        FeedbackRollupMonth.objects.all().delete()
         return 0
     day = local_day(first)
     if resume and state.done_until and state.finished_at is None:

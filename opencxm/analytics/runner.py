@@ -7,13 +7,13 @@ in the journey maps (a touchpoint counts once per stage or journey it appears in
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db.models import F, FloatField, Q, Sum
 from django.db.models.functions import Cast, TruncDay, TruncMonth, TruncWeek
 
 from opencxm.analytics.metrics import FEEDBACK_SUMS, TOPIC_SUMS, Metric, metric
-from opencxm.analytics.models import FeedbackRollup
+from opencxm.analytics.models import FeedbackRollup, FeedbackRollupMonth
 from opencxm.analytics.stats import Estimate
 
 DIMENSIONS = ("time", "touchpoint", "department", "channel", "segment", "source", "stage", "journey", "kind", "topic")
@@ -119,10 +119,10 @@ def _touchpoint_groups(spec: QuerySpec) -> dict | None:
     return dict(mapping)
 
 
-def _filtered(queryset, spec: QuerySpec, mapped: dict | None, *, has_dimensions: bool):
-    if spec.start:
+def _filtered(queryset, spec: QuerySpec, mapped: dict | None, *, has_dimensions: bool, dates: bool = True):
+    if dates and spec.start:
         queryset = queryset.filter(day__gte=spec.start)
-    if spec.end:
+    if dates and spec.end:
         queryset = queryset.filter(day__lte=spec.end)
     if spec.touchpoints:
         queryset = queryset.filter(touchpoint_id__in=spec.touchpoints)
@@ -140,11 +140,11 @@ def _filtered(queryset, spec: QuerySpec, mapped: dict | None, *, has_dimensions:
     return queryset
 
 
-def _group_fields(spec: QuerySpec, field_map: dict, mapped: dict | None) -> dict:
+def _group_fields(spec: QuerySpec, field_map: dict, mapped: dict | None, *, time=None) -> dict:
     fields = {}
     for dimension in spec.group_by:
         if dimension == "time":
-            fields["g_time"] = GRAINS[spec.grain]("day")
+            fields["g_time"] = time if time is not None else GRAINS[spec.grain]("day")
         elif dimension in ("stage", "journey"):
             fields["g_touchpoint_for_map"] = F("touchpoint_id")
         elif dimension in field_map:
@@ -181,16 +181,66 @@ def _accumulate(spec, rows, mapped, names):
 
 
 def _feedback_groups(spec: QuerySpec, definition: Metric, mapped: dict | None) -> dict:
-    queryset = _filtered(FeedbackRollup.objects.all(), spec, mapped, has_dimensions=True)
-    if definition.kind:
-        queryset = queryset.filter(kind=definition.kind)
-    fields = _group_fields(spec, ROLLUP_FIELDS, mapped)
+    """Sums from the monthly rollup for the whole months of the period and from the daily rollup for the rest
+    (the partial months at its edges, or everything when grouping by day or week)."""
     sums = {f"s_{name}": Sum(name) for name in FEEDBACK_SUMS}
     sums["s_complaints"] = Sum("records", filter=Q(kind="complaint"))
-    rows = queryset.values(**fields).annotate(**sums).order_by() if fields else [queryset.aggregate(**sums)]
-    if not fields and not rows[0]["s_records"]:
-        return {}
+    rows = []
+    for model, period, time in _rollup_parts(spec):
+        queryset = _filtered(model.objects.filter(**period), spec, mapped, has_dimensions=True, dates=False)
+        if definition.kind:
+            queryset = queryset.filter(kind=definition.kind)
+        fields = _group_fields(spec, ROLLUP_FIELDS, mapped, time=time)
+        if fields:
+            rows.extend(queryset.values(**fields).annotate(**sums).order_by())
+        else:
+            total = queryset.aggregate(**sums)
+            if total["s_records"]:
+                rows.append(total)
     return _accumulate(spec, rows, mapped, (*FEEDBACK_SUMS, "complaints"))
+
+
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _rollup_parts(spec: QuerySpec) -> list[tuple]:
+    """(rollup model, period filter, time grouping expression) for each part of the period the runner reads.
+
+    Whole calendar months come from `FeedbackRollupMonth`, the days before the first and after the last whole
+    month from `FeedbackRollup`; grouping by day or week reads the daily rows only."""
+    start, end = spec.start, spec.end
+    if "time" in spec.group_by and spec.grain != "month":
+        return [(FeedbackRollup, _day_period(start, end), None)]
+    first = None if start is None else (start if start.day == 1 else _next_month(start))
+    last = None if end is None else (_month_start(end) if _next_month(end) - timedelta(days=1) == end
+                                     else _month_start(_month_start(end) - timedelta(days=1)))  # fmt: skip
+    if first is not None and last is not None and first > last:
+        return [(FeedbackRollup, _day_period(start, end), None)]
+    months = {}
+    if first is not None:
+        months["month__gte"] = first
+    if last is not None:
+        months["month__lte"] = last
+    parts = [(FeedbackRollupMonth, months, F("month"))]
+    if first is not None and start < first:
+        parts.append((FeedbackRollup, _day_period(start, first - timedelta(days=1)), None))
+    if last is not None and end >= _next_month(last):
+        parts.append((FeedbackRollup, _day_period(_next_month(last), end), None))
+    return parts
+
+
+def _day_period(start: date | None, end: date | None) -> dict:
+    period = {}
+    if start is not None:
+        period["day__gte"] = start
+    if end is not None:
+        period["day__lte"] = end
+    return period
 
 
 def _topic_groups(spec: QuerySpec, definition: Metric, mapped: dict | None) -> dict:

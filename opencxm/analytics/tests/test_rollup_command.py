@@ -62,7 +62,8 @@ def test_rebuild_repairs_lost_and_wrong_rollups(stored):
 def test_verify_reports_ok_when_rollups_match(stored):
     out = StringIO()
     call_command("rollups", "verify", "--sample", "60", stdout=out)
-    assert out.getvalue() == "OK: 41 days match the raw feedback\n"
+    months = len({day.replace(day=1) for day in FeedbackRollup.objects.values_list("day", flat=True)})
+    assert out.getvalue() == f"OK: 41 days match the raw feedback, {months} months their days\n"
 
 
 def test_verify_prints_the_differing_slices(stored):
@@ -72,7 +73,9 @@ def test_verify_prints_the_differing_slices(stored):
     out = StringIO()
     with pytest.raises(CommandError, match="rollup slices differ from the raw feedback"):
         call_command("rollups", "verify", "--sample", "60", stdout=out)
-    lines = out.getvalue().splitlines()
+    lines = [line for line in out.getvalue().splitlines() if line[7] == "-"]  # day lines (the month lines follow)
+    month_lines = [line for line in out.getvalue().splitlines() if line[7] == " "]
+    assert month_lines and all(line.startswith("2026-02 source=") for line in month_lines)
     first = (
         f"2026-02-06 source={tampered.source_id} touchpoint={tampered.touchpoint_id} channel=None segment=None "
         f"kind={tampered.kind}: records stored {tampered.records + 1} raw {tampered.records}, "
@@ -86,10 +89,22 @@ def test_verify_prints_the_differing_slices(stored):
 def test_verify_samples_the_first_and_last_day(stored):
     out = StringIO()
     call_command("rollups", "verify", "--sample", "5", "--seed", "1", stdout=out)
-    assert out.getvalue() == "OK: 5 days match the raw feedback\n"
+    assert out.getvalue().startswith("OK: 5 days match the raw feedback, ")
 
 
 def test_verify_on_an_empty_database(db):
     out = StringIO()
     call_command("rollups", "verify", stdout=out)
-    assert out.getvalue() == "OK: 0 days match the raw feedback\n"
+    assert out.getvalue() == "OK: 0 days match the raw feedback, 0 months their days\n"
+
+
+def test_verify_finds_a_monthly_row_that_differs_from_its_days(stored):
+    from opencxm.analytics.models import FeedbackRollupMonth
+
+    row = FeedbackRollupMonth.objects.order_by("month", "id").first()
+    FeedbackRollupMonth.objects.filter(pk=row.pk).update(csat_sum=row.csat_sum + 2)
+    out = StringIO()
+    with pytest.raises(CommandError, match="1 rollup slices differ"):
+        call_command("rollups", "verify", "--sample", "60", stdout=out)
+    assert f"{row.month:%Y-%m} source={row.source_id}" in out.getvalue()
+    assert f"csat_sum stored {row.csat_sum + 2} days {row.csat_sum}" in out.getvalue()

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from opencxm.analytics import stats
-from opencxm.analytics.models import FeedbackRollup
+from opencxm.analytics.models import FeedbackRollup, FeedbackRollupMonth
 from opencxm.analytics.rollups import local_day, rollup_rebuild, rollup_refresh
 from opencxm.analytics.runner import QuerySpec, run
 from opencxm.feedback.models import DataSource, Feedback
@@ -45,6 +45,7 @@ def setting(db):
 def _store(setting, records):
     Feedback.objects.all().delete()
     FeedbackRollup.objects.all().delete()
+    FeedbackRollupMonth.objects.all().delete()
     rows = []
     for index, (offset, hour, tp, kind, nps, csat, ces, has_comment) in enumerate(records):
         rows.append(
@@ -141,8 +142,46 @@ def test_incremental_refresh_after_updates_equals_full_rebuild(setting, records,
         touched.add(local_day(feedback.responded_at))
     rollup_refresh(source_id=setting["source"].id, days=touched)
     incremental = _from_rollup(QuerySpec("nps", ("time", "touchpoint"), grain="day"))
+    monthly = _from_rollup(QuerySpec("nps", ("time", "touchpoint"), grain="month"))
     rollup_rebuild(resume=False)
     assert _from_rollup(QuerySpec("nps", ("time", "touchpoint"), grain="day")) == incremental
+    assert _from_rollup(QuerySpec("nps", ("time", "touchpoint"), grain="month")) == monthly
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    records=st.lists(record, min_size=1, max_size=60),
+    metric=st.sampled_from(["nps", "csat", "ces", "responses"]),
+    start=st.one_of(st.none(), st.integers(-3, 85)),
+    length=st.one_of(st.none(), st.integers(0, 90)),
+)
+def test_any_period_equals_raw_computation(setting, records, metric, start, length):
+    """Periods that mix whole months (monthly rollup) and partial months (daily rollup) at either edge."""
+    rows = _store(setting, records)
+    rollup_refresh(source_id=setting["source"].id, days={local_day(r.responded_at) for r in rows})
+    first = None if start is None else START.date() + timedelta(days=start)
+    last = None if length is None else (first or START.date()) + timedelta(days=length)
+    if first and last and first > last:
+        return
+
+    def inside(row):
+        day = local_day(row.responded_at)
+        return (first is None or day >= first) and (last is None or day <= last)
+
+    def month(row):
+        day = local_day(row.responded_at)
+        return date(day.year, day.month, 1)
+
+    chosen = [r for r in rows if inside(r)]
+    expected = _approx(_raw(chosen, metric, lambda r: [()]))
+    expected = {k: v for k, v in expected.items() if v[0] is not None}
+    got = {k: v for k, v in _from_rollup(QuerySpec(metric, (), start=first, end=last)).items() if v[0] is not None}
+    assert got == expected
+    expected = _approx(_raw(chosen, metric, lambda r: [(month(r), r.touchpoint_id)]))
+    expected = {k: v for k, v in expected.items() if v[0] is not None}
+    spec = QuerySpec(metric, ("time", "touchpoint"), start=first, end=last)
+    got = {k: v for k, v in _from_rollup(spec).items() if v[0] is not None}
+    assert got == expected
 
 
 def test_nps_confidence_interval_matches_known_values():

@@ -9,8 +9,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import BooleanField, ExpressionWrapper, Max, Min, Q
 
 from opencxm.analytics.metrics import FEEDBACK_SUMS
-from opencxm.analytics.models import FeedbackRollup
-from opencxm.analytics.rollups import local_day, local_zone, rollup_rebuild
+from opencxm.analytics.models import FeedbackRollup, FeedbackRollupMonth
+from opencxm.analytics.rollups import local_day, local_zone, next_month, rollup_rebuild
 
 KEY = ("source_id", "touchpoint_id", "channel_id", "segment_id", "kind")
 
@@ -33,11 +33,15 @@ class Command(BaseCommand):
             return
         days = sample_days(options["sample"], random.Random(options["seed"]))
         differences = [line for day in days for line in compare_day(day)]
+        months = sorted({day.replace(day=1) for day in days})
+        differences += [line for month in months for line in compare_month(month)]
         if differences:
             for line in differences:
                 self.stdout.write(line)
             raise CommandError(f"{len(differences)} rollup slices differ from the raw feedback")
-        self.stdout.write(self.style.SUCCESS(f"OK: {len(days)} days match the raw feedback"))
+        self.stdout.write(
+            self.style.SUCCESS(f"OK: {len(days)} days match the raw feedback, {len(months)} months their days")
+        )
 
 
 def sample_days(size: int, rng: random.Random) -> list[date]:
@@ -71,6 +75,25 @@ def compare_day(day: date) -> list[str]:
             slice_text = " ".join(f"{name.removesuffix('_id')}={value}" for name, value in zip(KEY, key, strict=True))
             details = ", ".join(f"{name} stored {a} raw {b}" for name, (a, b) in changed.items())
             lines.append(f"{day} {slice_text}: {details}")
+    return lines
+
+
+def compare_month(month: date) -> list[str]:
+    """One line per monthly slice whose stored sums differ from its daily rows added up."""
+    stored = {tuple(row[name] for name in KEY): row for row in FeedbackRollupMonth.objects.filter(month=month).values()}
+    added = defaultdict(lambda: dict.fromkeys(FEEDBACK_SUMS, 0))
+    for row in FeedbackRollup.objects.filter(day__gte=month, day__lt=next_month(month)).values():
+        target = added[tuple(row[name] for name in KEY)]
+        for name in FEEDBACK_SUMS:
+            target[name] += row[name]
+    lines, zero = [], dict.fromkeys(FEEDBACK_SUMS, 0)
+    for key in sorted(set(stored) | set(added), key=str):
+        expected, actual = added.get(key, zero), stored.get(key, zero)
+        changed = [name for name in FEEDBACK_SUMS if abs(actual[name] - expected[name]) > 1e-6]
+        if changed:
+            slice_text = " ".join(f"{name.removesuffix('_id')}={value}" for name, value in zip(KEY, key, strict=True))
+            details = ", ".join(f"{name} stored {actual[name]} days {expected[name]}" for name in changed)
+            lines.append(f"{month:%Y-%m} {slice_text}: {details}")
     return lines
 
 
