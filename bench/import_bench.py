@@ -102,8 +102,8 @@ def _typed(row: list[str]) -> tuple:
 RAW = {"sqlite": raw_sqlite, "postgresql": raw_postgresql}
 
 
-def bench_engine(engine: str, path: Path, rows: int, repeat: int) -> dict:
-    db = Database(engine, "opencxm_bench")
+def bench_engine(engine: str, path: Path, rows: int, repeat: int, db_name: str = "opencxm_bench") -> dict:
+    db = Database(engine, db_name)
     db.prepare_template()
     product, raw = [], []
     for attempt in range(1, repeat + 1):
@@ -137,6 +137,7 @@ def main(argv=None) -> None:
     parser.add_argument("--engines", default="sqlite,postgresql")
     parser.add_argument("--csv", type=Path, help="CSV to use (default: generated under /tmp, reused)")
     parser.add_argument("--name", help="result file name (default: import-<rows>)")
+    parser.add_argument("--db-name", default="opencxm_bench", help="bench database name (and <name>_tpl template)")
     args = parser.parse_args(argv)
     path = args.csv or Path(f"/tmp/opencxm-bench-feedback-{args.rows}.csv")
     if not path.exists():
@@ -145,7 +146,7 @@ def main(argv=None) -> None:
     results = {}
     command = "python bench/import_bench.py " + " ".join(argv if argv is not None else sys.argv[1:])
     for engine in args.engines.split(","):
-        results[engine] = bench_engine(engine, path, args.rows, args.repeat)
+        results[engine] = bench_engine(engine, path, args.rows, args.repeat, args.db_name)
         # saved after every engine, so a failure later keeps the figures measured so far
         save(args.name or f"import-{args.rows}", {"command": command.strip(), "repeat": args.repeat,
                                                   "csv_mb": round(path.stat().st_size / 1e6, 1),

@@ -2,35 +2,40 @@
 `opencxm import` command) through the pure steps in `opencxm.feedback.ingest` and write in batches.
 
 Atomicity policy:
-1. Check pass: the whole file is streamed once and every row is validated (values, and references to
-   touchpoints, channels and segments). Errors are counted and the first ones kept with row, column, value
-   and what was expected. Nothing is written in this pass.
+1. Check pass: the whole file is streamed ONCE and every row is validated (values, and references to
+   touchpoints, channels and segments, resolved to ids). Every row goes into a temporary staging table of the
+   import's database connection (`opencxm.feedback.staging`): valid rows with their final column values,
+   rejected rows with only their id. Errors are counted and the first ones kept with row, column, value and
+   what was expected. Repeated ids are found by the database at the end of this pass (the later rows are
+   rejected), so memory stays constant whatever the file size. Nothing is written to a real table here.
 2. If any row was rejected and the job is not "partial", the job fails and NOTHING is written. With
    "partial" (the user chose "import valid rows, report rejected ones") the valid rows are written and the
    rejected ones reported.
-3. Write pass: the file is streamed again and the valid rows are written in batches of BATCH_SIZE, each
-   batch in its own transaction (insert/update by (source, external id)). The job's counts are saved after
-   every batch so the page can show progress. At the end the rollups of every local day the file touched
-   (old and new days of changed rows, and the days of unchanged rows) are refreshed once: refreshing per
-   batch would re-aggregate the same days again and again. A run that dies halfway leaves whole batches
-   only (their rollups stale until the rerun); running it again (the same job or the same file) ends with
-   exactly the expected rows and correct rollups, because the upsert is idempotent (written rows come back
-   as "unchanged") and the rerun refreshes the days of all rows.
-A dry run does the check pass and computes the counts inside transactions that are rolled back.
-Memory stays bounded: rows are streamed and only one batch is held at a time.
+3. Write pass: the valid staged rows are moved into the feedback table in batches of BATCH_SIZE, each batch in
+   its own transaction by one `INSERT ... SELECT ... ON CONFLICT (source, external id) DO UPDATE` that skips
+   unchanged rows (the file is not read again). The job's counts are saved after every batch so the page can
+   show progress. At the end the rollups of every local day the file touched (old and new days of changed
+   rows, and the days of unchanged rows) are refreshed once: refreshing per batch would re-aggregate the same
+   days again and again. A run that dies halfway leaves whole batches only (their rollups stale until the
+   rerun); running it again (the same job or the same file) ends with exactly the expected rows and correct
+   rollups, because the upsert is idempotent (written rows come back as "unchanged") and the rerun refreshes
+   the days of all rows.
+A dry run does the check pass and computes the counts by comparing the staged rows with the stored ones;
+it writes nothing.
 """
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from opencxm.analytics.rollups import local_day, rollup_refresh
+from opencxm.analytics.rollups import rollup_refresh
 from opencxm.core.audit import audit_record
 from opencxm.feedback import services
 from opencxm.feedback.choices import JobStatus
@@ -44,12 +49,14 @@ from opencxm.feedback.ingest import (
     detect_layout,
     open_table,
 )
-from opencxm.feedback.ingest import records as table_records
+from opencxm.feedback.ingest.validate import checked_rows, duplicate_error
 from opencxm.feedback.models import DataSource, ImportJob
+from opencxm.feedback.pseudonyms import pseudonymise
+from opencxm.feedback.staging import STAGE_COLUMNS, ImportStage
 
 BATCH_SIZE = 2000
 MAX_STORED_ERRORS = 100
-CHECK_PROGRESS_EVERY = 2000
+CHECK_PROGRESS_EVERY = 5000  # rows validated and staged between two progress reports
 STANDARD_SCORES = ("nps", "csat", "ces")
 
 Progress = Callable[[ImportJob], None]
@@ -72,10 +79,6 @@ class Plan:
             "layout": self.layout.name,
             "layout_label": self.layout.label,
         }
-
-
-class Rollback(Exception):
-    """Raised inside a dry-run batch to undo it."""
 
 
 def upload_dir() -> Path:
@@ -105,33 +108,8 @@ def import_prepare(path, filename: str, *, source: DataSource | None, mapping: d
     return Plan(table, layout, column_mapping)
 
 
-def record_input(record: Record) -> dict:
-    """A validated file record as input for `services.feedback_upsert_batch`."""
-    scores = dict(record.scores)
-    standard = {name: _whole(scores.pop(name, None)) for name in STANDARD_SCORES}
-    return {
-        "external_id": record.external_id,
-        "responded_at": record.responded_at,
-        "customer_ref": record.customer_ref,
-        "touchpoint": record.touchpoint_ref,
-        "channel": record.channel_ref,
-        "segment": record.segment_ref,
-        **standard,
-        "scores": scores,
-        "comment": record.comment or "",
-        "language": (record.language or "")[:8],
-        "attributes": record.attributes,
-    }
-
-
 def _whole(value: float | None) -> int | None:
     return None if value is None else int(value)
-
-
-def _reference_errors(source, record: Record, references, mapping: ColumnMapping) -> list[dict]:
-    _fields, problems = services.record_resolve(source, record_input(record), references)
-    columns = {"touchpoint": mapping.touchpoint or "-", "channel": mapping.channel, "segment": mapping.segment}
-    return [_error_dict(record.row, columns[field] or "-", value, expected) for field, value, expected in problems]
 
 
 def _error_dict(row: int, column: str, value: str, expected: str) -> dict:
@@ -159,12 +137,15 @@ class ImportRun:
     def execute(self, plan: Plan) -> ImportJob:
         self._start()
         self.references = services.References()
-        self._check(plan)
         job = self.job
-        if job.rejected and not job.partial:
-            message = _("%(count)s rows were rejected; nothing was imported.") % {"count": job.rejected}
-            return self._finish(JobStatus.FAILED, message)
-        self._write(plan)
+        with ImportStage(job.source, kind=services.feedback_kind(job.source)) as stage:
+            boundaries = self._check(plan, stage)
+            if job.rejected and not job.partial:
+                message = _("%(count)s rows were rejected; nothing was imported.") % {"count": job.rejected}
+                return self._finish(JobStatus.FAILED, message)
+            self._write(stage, boundaries)
+            if not job.dry_run and job.rows_total:
+                self.days |= stage.days()
         if self.days and not job.dry_run:
             rollup_refresh(source_id=job.source.pk, days=self.days)
         if job.dry_run:
@@ -196,81 +177,135 @@ class ImportRun:
         self._save()
         return job
 
-    def _rows(self, plan: Plan):
-        """(record or None, errors) per data row, in file order; errors of one row come together."""
-        source, current, errors = self.job.source, None, []
-        for item in table_records(plan.table, plan.layout, plan.mapping):
-            if isinstance(item, RowError):
-                if current is not None and current != item.row:
-                    yield None, errors
-                    errors = []
-                current = item.row
-                errors.append(row_error_dict(item))
-                continue
-            if errors:
-                yield None, errors
-                current, errors = None, []
-            yield item, _reference_errors(source, item, self.references, plan.mapping)
-        if errors:
-            yield None, errors
+    def _keep_errors(self, errors: list) -> None:
+        room = MAX_STORED_ERRORS - len(self.job.errors)
+        if room > 0:
+            kept = errors[:room]
+            self.job.errors.extend(error if isinstance(error, dict) else row_error_dict(error) for error in kept)
 
-    def _check(self, plan: Plan) -> None:
+    def _check(self, plan: Plan, stage: ImportStage) -> list[int]:
+        """Validate and stage every row; returns the batch boundaries (file row numbers: a batch is the valid
+        rows after one boundary up to and including the next)."""
         job = self.job
-        for record, errors in self._rows(plan):
+        stage_row = _Stager(job.source, self.references, plan.mapping)
+        rejected_rest = (None,) * (len(STAGE_COLUMNS) - 3)
+        chunk, boundaries, in_batch, number = [], [0], 0, 0
+        rows = checked_rows(plan.table, plan.layout, plan.mapping, duplicates=False)
+        for number, external_id, record, problems in rows:
             job.rows_read += 1
-            if errors:
+            if record is not None:
+                row, problems = stage_row(record)
+            if problems:
                 job.rejected += 1
-                job.errors.extend(errors[: max(0, MAX_STORED_ERRORS - len(job.errors))])
-            elif record is not None:
+                self._keep_errors(problems)
+                if external_id is not None:
+                    chunk.append((number, False, external_id, *rejected_rest))
+            else:
                 job.rows_total += 1
-            if job.rows_read % CHECK_PROGRESS_EVERY == 0:
+                chunk.append(row)
+                in_batch += 1
+                if in_batch == self.batch_size:
+                    boundaries.append(number)
+                    in_batch = 0
+            if len(chunk) >= CHECK_PROGRESS_EVERY:
+                stage.add(chunk)
+                chunk = []
                 self._save()
+        stage.add(chunk)
+        if in_batch:
+            boundaries.append(number)
+        self._reject_repeated_ids(stage, plan.mapping)
         job.phase = "writing"
         self._save()
+        return boundaries
 
-    def _write(self, plan: Plan) -> None:
-        batch = []
-        for record, errors in self._rows(plan):
-            if record is None or errors:
-                continue
-            batch.append(record_input(record))
-            if len(batch) >= self.batch_size:
-                self._write_batch(batch)
-                batch = []
-        if batch:
-            self._write_batch(batch)
-
-    def _write_batch(self, batch: list[dict]) -> None:
+    def _reject_repeated_ids(self, stage: ImportStage, mapping: ColumnMapping) -> None:
+        """A row whose id an earlier row already had is rejected (found by the database, in constant memory);
+        its error sorts before the row's other errors, as the ingest chain reports it."""
         job = self.job
-        if job.dry_run:
-            counts = self._dry_counts(batch)
-        else:
-            counts = services.feedback_upsert_batch(
-                source=job.source,
-                records=batch,
-                job=job if job.pk else None,
-                references=self.references,
-                refresh_rollups=False,
-            )
-            self.days |= counts.days | {local_day(record["responded_at"]) for record in batch}
-        job.imported += counts.imported
-        job.updated += counts.updated
-        job.unchanged += counts.unchanged
-        self._save()
+        count, valid, first = stage.duplicates(MAX_STORED_ERRORS)
+        if not count:
+            return
+        job.rejected += valid
+        job.rows_total -= valid
+        repeated = [row_error_dict(duplicate_error(row, mapping.external_id, external_id, first_row))
+                    for row, external_id, first_row in first]  # fmt: skip
+        merged = sorted(job.errors + repeated, key=lambda error: (error["row"], error.get("code") != "duplicate_id"))
+        job.errors = merged[:MAX_STORED_ERRORS]
 
-    def _dry_counts(self, batch: list[dict]) -> services.Counts:
-        if not self.job.source.pk:
-            return services.Counts(imported=len(batch))
-        counts = services.Counts()
-        try:
-            with transaction.atomic():
-                counts = services.feedback_upsert_batch(
-                    source=self.job.source, records=batch, references=self.references, refresh_rollups=False
-                )
-                raise Rollback
-        except Rollback:
-            pass
-        return counts
+    def _write(self, stage: ImportStage, boundaries: list[int]) -> None:
+        job = self.job
+        for after_row, until_row in pairwise(boundaries):
+            counts = services.feedback_import_batch(
+                stage=stage, after_row=after_row, until_row=until_row, job=job if job.pk else None,
+                dry_run=job.dry_run,
+            )  # fmt: skip
+            self.days |= counts.days
+            job.imported += counts.imported
+            job.updated += counts.updated
+            job.unchanged += counts.unchanged
+            self._save()
+
+
+class _Stager:
+    """A valid record as a staging row (plain values, references resolved to ids, the customer reference
+    pseudonymised), or the problems of its references. Lookups are cached by the file's text."""
+
+    def __init__(self, source: DataSource, references: services.References, mapping: ColumnMapping):
+        self.fixed_touchpoint_id = source.fixed_touchpoint_id
+        self.references = references
+        self.columns = {"touchpoint": mapping.touchpoint or "-", "channel": mapping.channel or "-",
+                        "segment": mapping.segment or "-"}  # fmt: skip
+        self.cache = {"touchpoint": {}, "channel": {}, "segment": {}}
+
+    def _id(self, kind: str, text: str | None):
+        if text is None:
+            return None
+        cache = self.cache[kind]
+        found = cache.get(text, _MISSING)
+        if found is _MISSING:
+            try:
+                found = self.references.get(kind, text)
+            except KeyError:
+                found = _UNKNOWN
+            if len(cache) < REFERENCE_CACHE:
+                cache[text] = found
+        return found
+
+    def __call__(self, record: Record) -> tuple[tuple | None, list]:
+        touchpoint = self._id("touchpoint", record.touchpoint_ref)
+        channel = self._id("channel", record.channel_ref)
+        segment = self._id("segment", record.segment_ref)
+        if touchpoint is _UNKNOWN or channel is _UNKNOWN or segment is _UNKNOWN:
+            problems = [
+                _error_dict(record.row, self.columns[kind], str(text), str(services.EXPECTED_REFERENCE[kind]))
+                for kind, text, found in (("touchpoint", record.touchpoint_ref, touchpoint),
+                                          ("channel", record.channel_ref, channel),
+                                          ("segment", record.segment_ref, segment))
+                if found is _UNKNOWN
+            ]  # fmt: skip
+            return None, problems
+        if touchpoint is None:
+            touchpoint = self.fixed_touchpoint_id
+        scores = record.scores
+        if scores:
+            scores = dict(scores)
+            nps, csat, ces = (_whole(scores.pop(name, None)) for name in STANDARD_SCORES)
+        else:
+            nps = csat = ces = None
+        ref = record.customer_ref
+        row = (
+            record.row, True, record.external_id, record.responded_at,
+            pseudonymise(ref) if ref is not None else None, touchpoint, channel, segment, nps, csat, ces,
+            json.dumps(scores) if scores else "{}", record.comment or "", (record.language or "")[:8],
+            json.dumps(record.attributes) if record.attributes else "{}",
+        )  # fmt: skip
+        return row, []
+
+
+_MISSING = object()
+_UNKNOWN = object()
+REFERENCE_CACHE = 10_000
 
 
 def import_run(job: ImportJob, *, progress: Progress | None = None, batch_size: int | None = None) -> ImportJob:
@@ -289,9 +324,6 @@ def import_run(job: ImportJob, *, progress: Progress | None = None, batch_size: 
         return run.execute(plan)
     except IngestError as error:  # e.g. a CSV syntax error far down the file
         return run._finish(JobStatus.FAILED, ingest_message(error))
-    except services.RecordsRejected as rejected:  # the registry changed between the passes
-        return run._finish(JobStatus.FAILED, _("%(count)s records refer to unknown touchpoints, channels or segments.")
-                           % {"count": len(rejected.errors)})  # fmt: skip
 
 
 # --- uploads waiting for their preview ----------------------------------------------------------------------

@@ -161,7 +161,7 @@ def record_resolve(source: DataSource, record: dict, references: References) -> 
     fields.update(
         external_id=str(record["external_id"]).strip(),
         responded_at=record["responded_at"],
-        kind=record.get("kind") or DEFAULT_KIND.get(source.kind, FeedbackKind.RESPONSE),
+        kind=record.get("kind") or feedback_kind(source),
         nps=record.get("nps"),
         csat=record.get("csat"),
         ces=record.get("ces"),
@@ -208,6 +208,36 @@ def feedback_upsert_batch(
         if days and refresh_rollups:
             rollup_refresh(source_id=source.pk, days=days)
     counts.days = days
+    return counts
+
+
+def feedback_kind(source: DataSource) -> str:
+    """The kind of the feedback records of a source that does not say (complaints, contacts, responses)."""
+    return DEFAULT_KIND.get(source.kind, FeedbackKind.RESPONSE)
+
+
+def feedback_import_batch(*, stage, after_row: int, until_row: int, job: ImportJob | None = None,
+                          dry_run: bool = False) -> Counts:  # fmt: skip
+    """Write one batch of a file import from its staging table (`opencxm.feedback.staging.ImportStage`): the
+    valid staged rows with file row numbers in (after_row, until_row], in one transaction. Idempotent by (source,
+    external id) like `feedback_upsert_batch`: new rows are inserted, changed ones updated, unchanged ones not
+    written. The rollups are left to the caller (the import refreshes the days of the whole file once at its
+    end; `Counts.days` has the old days of rows whose time moved). A dry run only counts."""
+    if dry_run:
+        total, stored, changing = stage.counts(after_row, until_row)
+        return Counts(imported=total - stored, updated=changing, unchanged=stored - changing)
+    with transaction.atomic():
+        DataSource.objects.select_for_update().filter(pk=stage.source.pk).first()
+        stage.customers_create(after_row, until_row)
+        total, stored, _changing = stage.counts(after_row, until_row)
+        moved = stage.moved_from(after_row, until_row)
+        written = stage.upsert(after_row, until_row, job_id=job.pk if job else None)
+        if written:
+            _cases_enqueue(written)
+            _enrichment_enqueue()
+    imported = total - stored
+    counts = Counts(imported=imported, updated=len(written) - imported, unchanged=total - len(written))
+    counts.days = moved
     return counts
 
 

@@ -71,7 +71,7 @@ class Table:
         Row numbers count rows as a spreadsheet shows them: a quoted CSV cell spanning lines is one row.
         """
         for number, cells in enumerate(self.records(), start=1):
-            if any(cell not in ("", None) for cell in cells):
+            if any(cells) or any(cell not in ("", None) for cell in cells):  # any(): fast path for text cells
                 yield number, cells
 
 

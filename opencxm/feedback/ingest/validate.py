@@ -14,7 +14,14 @@ from opencxm.feedback.ingest.errors import RowError
 from opencxm.feedback.ingest.layouts import Layout
 from opencxm.feedback.ingest.mapping import REST, ColumnMapping
 from opencxm.feedback.ingest.reading import Cell, Table
-from opencxm.feedback.ingest.values import DEFAULT_TIME_ZONE, TimeParser, ValueProblem, parse_score, time_zone_named
+from opencxm.feedback.ingest.values import (
+    DEFAULT_TIME_ZONE,
+    SCALES,
+    TimeParser,
+    ValueProblem,
+    parse_score,
+    time_zone_named,
+)
 
 MAX_ID_LENGTH = 120
 SINGLE_FIELDS = ("external_id", "time", "customer_ref", "touchpoint", "channel", "segment", "comment", "language")
@@ -49,14 +56,35 @@ def records(
     names missing columns or an unknown time zone. Times without offset are read in ``time_zone``,
     else the mapping's, else the zone the file states, else Europe/Berlin.
     """
+    for _number, _external_id, record, problems in checked_rows(table, layout, mapping, time_zone=time_zone):
+        if problems:
+            yield from problems
+        else:
+            yield record
+
+
+def checked_rows(
+    table: Table,
+    layout: Layout,
+    mapping: ColumnMapping | None = None,
+    *,
+    time_zone: str | None = None,
+    duplicates: bool = True,
+) -> Iterator[tuple[int, str | None, Record | None, list[RowError]]]:
+    """Every data row as ``(row number, external id, record, problems)``: the record is None when the row has
+    problems. The external id is given for rejected rows too (None only when the id itself is unusable), so a
+    caller that checks duplicates elsewhere (``duplicates=False``: the import does it in its staging table, in
+    constant memory) sees every id. With ``duplicates=True`` a repeated id is a problem of the later row.
+    """
     mapping = mapping or layout.mapping
     mapping.check_columns(layout.columns)
     zone = time_zone_named(time_zone or mapping.time_zone or layout.time_zone or DEFAULT_TIME_ZONE)
-    reader = _RowReader(layout, mapping, TimeParser(zone, _formats(mapping, layout)))
+    reader = _RowReader(layout, mapping, TimeParser(zone, _formats(mapping, layout)), duplicates=duplicates)
+    check = reader.check
     rows = table.rows()
     try:
         for number, cells in islice(rows, layout.header_count, None):
-            yield from reader.read(number, cells)
+            yield (number, *check(number, cells))
     finally:
         rows.close()
 
@@ -66,39 +94,60 @@ def _formats(mapping: ColumnMapping, layout: Layout) -> tuple[str, ...]:
 
 
 class _RowReader:
-    """Reads rows with one mapping; remembers the ids seen (as 64-bit fingerprints) to refuse duplicates."""
+    """Reads rows with one mapping; remembers the ids seen (as 64-bit fingerprints) to refuse duplicates
+    unless ``duplicates`` is False."""
 
-    def __init__(self, layout: Layout, mapping: ColumnMapping, times: TimeParser) -> None:
+    def __init__(self, layout: Layout, mapping: ColumnMapping, times: TimeParser, *, duplicates: bool = True) -> None:
         self.mapping = mapping
         self.times = times
         self.index = {column: position for position, column in enumerate(layout.columns)}
         self.fields = {key: self.index.get(getattr(mapping, key) or "") for key in SINGLE_FIELDS}
-        self.score_positions = [(metric, column, self.index[column]) for metric, column in mapping.scores.items()]
+        self.score_positions = [
+            (metric, column, self.index[column], SCALES.get(metric)) for metric, column in mapping.scores.items()
+        ]
         self.attributes = _attribute_columns(layout, mapping)
-        self.seen: dict[int, int] = {}
+        self.seen: dict[int, int] | None = {} if duplicates else None
+        self.texts = [(key, self.fields[key]) for key in ("customer_ref", "touchpoint", "channel", "segment",
+                                                          "comment", "language")]  # fmt: skip
 
-    def read(self, number: int, cells: list[Cell]) -> Iterator[Record | RowError]:
+    def check(self, number: int, cells: list[Cell]) -> tuple[str | None, Record | None, list[RowError]]:
+        """(external id, record or None, problems) of one data row."""
         problems: list[RowError] = []
         external_id, generated = self._external_id(number, cells, problems)
         responded_at = self._time(number, cells, problems)
         scores = self._scores(number, cells, problems)
         if problems:
-            yield from problems
-            return
-        yield Record(
-            row=number,
-            external_id=external_id,
-            responded_at=responded_at,
-            customer_ref=self._text(cells, "customer_ref"),
-            touchpoint_ref=self._text(cells, "touchpoint") or self.mapping.fixed_touchpoint,
-            channel_ref=self._text(cells, "channel"),
-            segment_ref=self._text(cells, "segment"),
-            scores=scores,
-            comment=self._text(cells, "comment"),
-            language=self._text(cells, "language"),
-            attributes=self._attributes(cells),
-            generated_id=generated,
+            return external_id, None, problems
+        width = len(cells)
+        values = {}
+        for key, position in self.texts:
+            if position is None or position >= width:
+                values[key] = None
+                continue
+            cell = cells[position]
+            values[key] = (cell.strip() if type(cell) is str else cell_text(cell)) or None
+        record = Record(
+            number,
+            external_id,
+            responded_at,
+            values["customer_ref"],
+            values["touchpoint"] or self.mapping.fixed_touchpoint,
+            values["channel"],
+            values["segment"],
+            scores,
+            values["comment"],
+            values["language"],
+            self._attributes(cells) if self.attributes else {},
+            generated,
         )
+        return external_id, record, problems
+
+    def read(self, number: int, cells: list[Cell]) -> Iterator[Record | RowError]:
+        external_id, record, problems = self.check(number, cells)
+        if problems:
+            yield from problems
+        else:
+            yield record
 
     def _cell(self, cells: list[Cell], key: str) -> Cell:
         position = self.fields[key]
@@ -107,7 +156,7 @@ class _RowReader:
     def _text(self, cells: list[Cell], key: str) -> str | None:
         return cell_text(self._cell(cells, key)) or None
 
-    def _external_id(self, number: int, cells: list[Cell], problems: list[RowError]) -> tuple[str, bool]:
+    def _external_id(self, number: int, cells: list[Cell], problems: list[RowError]) -> tuple[str | None, bool]:
         column = self.mapping.external_id
         external_id = self._text(cells, "external_id")
         generated = external_id is None
@@ -116,12 +165,13 @@ class _RowReader:
         elif len(external_id) > MAX_ID_LENGTH:
             problems.append(_error(number, column, external_id, "id_length", "an id of at most %(max)s characters",
                                    max=MAX_ID_LENGTH))  # fmt: skip
+            return None, generated
+        if self.seen is None:
             return external_id, generated
         fingerprint = int.from_bytes(hashlib.blake2b(external_id.encode(), digest_size=8).digest())
         first = self.seen.setdefault(fingerprint, number)
         if first != number:
-            problems.append(_error(number, column or "-", external_id, "duplicate_id",
-                                   "a new id; row %(first)s has the same id", first=first))  # fmt: skip
+            problems.append(duplicate_error(number, column, external_id, first))
         return external_id, generated
 
     def _time(self, number: int, cells: list[Cell], problems: list[RowError]) -> datetime | None:
@@ -134,8 +184,14 @@ class _RowReader:
 
     def _scores(self, number: int, cells: list[Cell], problems: list[RowError]) -> dict[str, float]:
         scores = {}
-        for metric, column, position in self.score_positions:
-            value = cells[position] if position < len(cells) else ""
+        width = len(cells)
+        for metric, column, position, scale in self.score_positions:
+            value = cells[position] if position < width else ""
+            if scale is not None and type(value) is str and value.isdigit() and value.isascii():  # fast path: "7"
+                number_value = int(value)
+                if scale[0] <= number_value <= scale[1]:
+                    scores[metric] = float(number_value)
+                    continue
             try:
                 score = parse_score(metric, value)
             except ValueProblem as problem:
@@ -152,6 +208,12 @@ class _RowReader:
             if text:
                 values[column] = text
         return values
+
+
+def duplicate_error(number: int, column: str | None, external_id: str, first: int) -> RowError:
+    """The problem of a row whose id an earlier row (``first``) already had."""
+    return _error(number, column or "-", external_id, "duplicate_id", "a new id; row %(first)s has the same id",
+                  first=first)  # fmt: skip
 
 
 def _attribute_columns(layout: Layout, mapping: ColumnMapping) -> list[tuple[str, int]]:

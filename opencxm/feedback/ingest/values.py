@@ -62,7 +62,7 @@ def parse_score(metric: str, value: object) -> float | None:
     """The score of ``metric`` in a cell, None when empty; raises :class:`ValueProblem` when out of scale."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    number = float(value) if type(value) is str and value.isdigit() else parse_number(value)
+    number = float(value) if type(value) is str and value.isdigit() and value.isascii() else parse_number(value)
     if number is None and isinstance(value, str):
         labelled = LABELLED_NUMBER.match(value.strip())
         number = parse_number(labelled.group(1)) if labelled else None
@@ -111,6 +111,13 @@ class TimeParser:
         text = str(value or "").strip()
         if not text:
             raise ValueProblem("missing_time", "a date and time; the response time is required")
+        if text[4:5] == "-":  # fast path for ISO 8601 (no suffix like "GMT+2" can follow a valid ISO text)
+            try:
+                moment = datetime.fromisoformat(text)
+            except ValueError:
+                pass
+            else:
+                return self._aware(moment)
         return self._parse_text(text)
 
     def _parse_text(self, text: str) -> datetime:

@@ -114,7 +114,7 @@ def test_dry_run_checks_and_counts_but_writes_nothing(source, tmp_path):
 
 def test_import_killed_halfway_and_rerun_ends_with_exactly_the_expected_rows(source, tmp_path, monkeypatch):
     path = write_csv(tmp_path / "big.csv", 50)
-    real = services.feedback_upsert_batch
+    real = services.feedback_import_batch
     calls = []
 
     def dies_on_third_batch(**kwargs):
@@ -124,13 +124,13 @@ def test_import_killed_halfway_and_rerun_ends_with_exactly_the_expected_rows(sou
         return real(**kwargs)
 
     monkeypatch.setattr(importing, "BATCH_SIZE", 10)
-    monkeypatch.setattr(services, "feedback_upsert_batch", dies_on_third_batch)
+    monkeypatch.setattr(services, "feedback_import_batch", dies_on_third_batch)
     job = new_job(source, path)
     with pytest.raises(RuntimeError):
         run_import.call(job.pk)
     job.refresh_from_db()
     assert (job.status, Feedback.objects.count()) == ("failed", 20)
-    monkeypatch.setattr(services, "feedback_upsert_batch", real)
+    monkeypatch.setattr(services, "feedback_import_batch", real)
     assert run_import.call(job.pk) == "done"
     job.refresh_from_db()
     assert (job.imported, job.unchanged) == (30, 20)
