@@ -1222,7 +1222,8 @@ def _insight(context: _Context, spec: InsightSpec, story: Feedback | None) -> tu
     """Create the insight (and its actions) through the services on the demo clock; 0 when it exists."""
     insight = Insight.objects.filter(title=spec.title).first()
     created = 0
-    if insight is not None and (spec.evidence is None or insight.feedback.exists()):
+    demo_rows = insight.feedback.filter(external_id__startswith=demo_feedback.PREFIX) if insight else None
+    if insight is not None and (spec.evidence is None or demo_rows.exists()):
         return created, sum(_action(context, insight, spec_action) for spec_action in spec.actions)
     evidence = _evidence(context, spec.evidence) + ([story] if spec.story and story else [])
     if insight is None:
@@ -1268,7 +1269,7 @@ def _insight(context: _Context, spec: InsightSpec, story: Feedback | None) -> tu
                 insight_services.insight_transition(
                     actor=context.users.get(username), insight=insight, status=REJECTED, note=note
                 )
-    elif evidence and not insight.feedback.exists():
+    elif evidence:
         # the demo feedback was replaced (another scale): link the new records that say the same
         insight_services.insight_update(actor=None, insight=insight, data={}, relations={"feedback": evidence})
     actions = sum(_action(context, insight, spec_action) for spec_action in spec.actions)
