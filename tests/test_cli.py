@@ -32,10 +32,10 @@ def test_django_commands_run_through_opencxm(tmp_path):
     assert (tmp_path / "data" / "secret_key").exists()
 
 
-def test_worker_is_the_task_database_worker(tmp_path):
+def test_worker_is_the_task_database_worker_with_the_scheduler(tmp_path):
     result = subprocess.run([OPENCXM, "worker", "--help"], env=_env(tmp_path), capture_output=True, text=True)
     assert result.returncode == 0
-    assert "--queue-name" in result.stdout
+    assert "--queue-name" in result.stdout and "--no-scheduler" in result.stdout
 
 
 @pytest.mark.timeout_sensitive
@@ -63,7 +63,7 @@ def test_serve_answers_http_with_static_files(tmp_path):
             assert response.status == 200
             assert "default-src 'self'" in response.headers["Content-Security-Policy"]
         workers = _children(server.pid)
-        assert any("db_worker" in command for command in workers.values())
+        assert any(" worker " in command for command in workers.values())  # the task worker with the scheduler
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -1,9 +1,10 @@
-"""The `opencxm` command: `serve`, `demo`, `worker` and every Django management command."""
+"""The `opencxm` command: `serve`, `demo`, `worker` (opencxm/core/management/commands/worker.py: the task worker
+with the periodic-job scheduler) and every Django management command."""
 
 import os
 import sys
 
-ALIASES = {"worker": "db_worker"}
+ALIASES: dict[str, str] = {}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -176,6 +176,12 @@ MAILERS = {
 DEFAULT_FROM_EMAIL = env_str("OPENCXM_EMAIL_FROM", "OpenCXM <opencxm@localhost>")
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Periodic jobs that `opencxm worker` enqueues when due (opencxm/core/scheduler.py); 0 minutes turns one off.
+OPENCXM_ESCALATION_EVERY_MINUTES = env_int("OPENCXM_ESCALATION_EVERY_MINUTES", 5)
+OPENCXM_DIGEST_HOUR = env_int("OPENCXM_DIGEST_HOUR", 7)  # local hour (OPENCXM_TIME_ZONE); negative: no digest
+OPENCXM_EMAIL_RETRY_EVERY_MINUTES = env_int("OPENCXM_EMAIL_RETRY_EVERY_MINUTES", 15)
+OPENCXM_ALERTS_EVERY_MINUTES = env_int("OPENCXM_ALERTS_EVERY_MINUTES", 60)
+OPENCXM_WEBHOOK_SWEEP_EVERY_MINUTES = env_int("OPENCXM_WEBHOOK_SWEEP_EVERY_MINUTES", 5)
 
 # Security headers. The CSP allows only our own scripts and styles; no inline code anywhere.
 SECURE_CSP = {

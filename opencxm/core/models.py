@@ -46,3 +46,23 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type} {self.object_repr}"
+
+
+class ScheduledRun(models.Model):
+    """One periodic job's slot, claimed by the worker whose insert won (the unique constraint makes the others
+    skip it): the job runs once per slot however many workers run on however many machines."""
+
+    job = models.CharField(_("job"), max_length=60)
+    slot = models.DateTimeField(_("slot"))
+    claimed_at = models.DateTimeField(_("claimed"), auto_now_add=True)
+    worker = models.CharField(_("worker"), max_length=120, blank=True)
+    task_id = models.CharField(_("task"), max_length=64, blank=True)  # empty: an earlier run was still waiting
+
+    class Meta:
+        ordering = ["-slot", "job"]
+        constraints = [models.UniqueConstraint(fields=["job", "slot"], name="scheduled_run_once_per_slot")]
+        verbose_name = _("scheduled run")
+        verbose_name_plural = _("scheduled runs")
+
+    def __str__(self):
+        return f"{self.job} {self.slot:%Y-%m-%d %H:%M}"

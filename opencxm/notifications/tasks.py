@@ -26,3 +26,20 @@ def deliver_webhook(delivery_id: int) -> str:
     from opencxm.notifications.webhooks import delivery_attempt
 
     return delivery_attempt(delivery_id)
+
+
+@task
+def retry_emails() -> int:
+    """Send the immediate e-mails of the last two days that failed or were never sent (periodic)."""
+    from opencxm.notifications.services import emails_retry
+
+    return emails_retry()
+
+
+@task
+def deliver_due_webhooks() -> dict:
+    """Attempt every pending webhook delivery whose time has come (periodic; catches retries whose task was
+    lost, e.g. when the task backend cannot defer)."""
+    from opencxm.notifications.webhooks import deliver_due
+
+    return deliver_due()

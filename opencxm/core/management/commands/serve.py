@@ -1,5 +1,6 @@
 """`opencxm serve`: a production WSGI server (waitress) serving pages, API and static files, and by default
-one background-task worker beside it so imports and other jobs run without further setup."""
+one background-task worker beside it (with the periodic-job scheduler: SLA escalation, digests, retries, alerts)
+so imports and periodic jobs run without further setup."""
 
 import signal
 import subprocess
@@ -42,8 +43,8 @@ class Command(BaseCommand):
 
     def _start_worker(self) -> subprocess.Popen:
         """A separate process: the worker claims tasks from the database, so any number may run anywhere."""
-        command = [sys.executable, "-m", "opencxm", "db_worker", "--interval", "1"]
-        self.stdout.write("Background worker started (imports and other jobs)")
+        command = [sys.executable, "-m", "opencxm", "worker", "--interval", "1"]
+        self.stdout.write("Background worker started (imports, SLA escalation, digests and other periodic jobs)")
         return subprocess.Popen(command)  # noqa: S603 (a fixed command line)
 
 
