@@ -133,7 +133,7 @@ class HandoverReport:
 def handover_report(query: HandoverQuery) -> HandoverReport:
     """Every handover A → B of the cases the filters select, with volume, waits, re-contacts within
     `window_days` and the NPS of crossing against other customers; ranked by net promoters lost where both
-    NPS groups have at least `min_n` answers. Seven queries."""
+    NPS groups have at least `min_n` answers. Eight queries."""
     cases = cases_for(query.filters)
     report = HandoverReport(query.window_days, query.min_n)
     steps = _with_departments(Transition.objects.filter(case__in=cases))

@@ -225,3 +225,34 @@ def test_api_and_command_give_the_same_figures(client, log, reader, tmp_path):
     output = tmp_path / "handovers.json"
     call_command("journeys", "handovers", "--log", "shop", "--window", "8", "--min-n", "2", "--output", str(output))
     assert json.loads(output.read_text()) == body
+
+
+def test_report_takes_a_fixed_number_of_queries(log, django_assert_num_queries):
+    _write([(f"n{i}", name, m, "") for i in range(20) for name, m in (("Order", 0), ("Visit", 5), ("Call", 9))],
+           log_name="more")  # fmt: skip
+    with django_assert_num_queries(8):
+        handover_report(HandoverQuery(min_n=2))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_backfills_the_time_of_existing_transitions():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [("events", "0002_transition_departments")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    apps = executor.loader.project_state(before).apps
+    log = apps.get_model("events", "EventLog").objects.create(name="old")
+    case = apps.get_model("events", "Case").objects.create(log=log, key="k1")
+    activity = apps.get_model("events", "Activity")
+    a, b = activity.objects.create(name="A"), activity.objects.create(name="B")
+    event = apps.get_model("events", "Event")
+    for n, (step, minutes) in enumerate([(a, 0), (b, 30), (a, 90)]):
+        event.objects.create(case=case, activity=step, timestamp=T0 + timedelta(minutes=minutes), dedup_key=str(n))
+    apps.get_model("events", "Transition").objects.create(case=case, from_activity=a, to_activity=b, seconds=1800)
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())  # 0003 and whatever came after it
+    rows = Transition.objects.filter(case_id=case.pk).order_by("at").values_list("seconds", "at")
+    assert list(rows) == [(1800.0, T0 + timedelta(minutes=30)), (3600.0, T0 + timedelta(minutes=90))]
