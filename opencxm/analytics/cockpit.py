@@ -15,7 +15,7 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext_lazy as _
 
 from opencxm.analytics.metrics import Metric, metric
-from opencxm.analytics.runner import QuerySpec, run, run_one
+from opencxm.analytics.runner import QuerySpec, SumsTable, plain_feedback_metric, run
 from opencxm.analytics.selectors import Period, month_end
 from opencxm.analytics.stats import Estimate
 
@@ -191,13 +191,32 @@ class Tile:
         return STATUS_LABELS[self.status]
 
 
-def kpi_tiles(scope: Scope, period: Period) -> list[Tile]:
+def _rows(sums, scope: Scope, period: Period, metric_key: str, group_by=(), grain="month", touchpoints=()):
+    """The runner's rows for a figure: from a shared scan of the period (`SumsTable`) when it can serve it,
+    else by a query of its own (operational and topic metrics, week or day grains)."""
+    if (
+        sums is not None
+        and plain_feedback_metric(metric_key)
+        and ("time" not in group_by or grain == "month")
+        and set(group_by) <= set(sums.spec.group_by)
+    ):
+        return sums.run(metric_key, tuple(group_by), tuple(touchpoints))
+    extra = {"touchpoints": tuple(touchpoints)} if touchpoints else {}
+    return run(scope.spec(metric_key, period, group_by=tuple(group_by), grain=grain, **extra))
+
+
+def _one(sums, scope: Scope, period: Period, metric_key: str) -> Estimate:
+    rows = _rows(sums, scope, period, metric_key)
+    return rows[0].estimate if rows else Estimate(None, 0)
+
+
+def kpi_tiles(scope: Scope, period: Period, current_sums=None, previous_sums=None) -> list[Tile]:
     tiles = []
     found = targets_of(KPI_METRICS, scope, period.end)
     for key in KPI_METRICS:
         definition = metric(key)
-        current = run_one(scope.spec(key, period))
-        previous = run_one(scope.spec(key, period.previous()))
+        current = _one(current_sums, scope, period, key)
+        previous = _one(previous_sums, scope, period.previous(), key)
         link = explorer_url(scope, period.start, period.end, kind=KIND_OF_TILE.get(key, ""))
         tile = Tile(definition, current, previous, link)
         target = found.get(key)
@@ -211,10 +230,10 @@ def kpi_tiles(scope: Scope, period: Period) -> list[Tile]:
 # Trend ------------------------------------------------------------------------------------------------------
 
 
-def trend_chart(scope: Scope, period: Period, metric_key: str, grain: str) -> dict:
+def trend_chart(scope: Scope, period: Period, metric_key: str, grain: str, sums=None) -> dict:
     """Chart spec ("line"): the metric per week or month with its 95 % band, the target line and drill-down links."""
     definition = metric(metric_key)
-    rows = run(scope.spec(metric_key, period, group_by=("time",), grain=grain))
+    rows = _rows(sums, scope, period, metric_key, ("time",), grain)
     target = target_of(metric_key, scope, period.end)
     has_band = metric_key not in COUNT_METRICS
     return {
@@ -301,17 +320,17 @@ def _touchpoints(ids):
     return Touchpoint.objects.in_bulk(list(ids)) if ids else {}
 
 
-def heatmap(scope: Scope, period: Period, metric_key: str) -> Heatmap:
+def heatmap(scope: Scope, period: Period, metric_key: str, sums=None) -> Heatmap:
     """The metric per touchpoint (the busiest HEATMAP_ROWS by responses) and month of the period."""
     definition = metric(metric_key)
-    volume = [row for row in run(scope.spec("responses", period, group_by=("touchpoint",))) if row.key["touchpoint"]]
+    volume = [row for row in _rows(sums, scope, period, "responses", ("touchpoint",)) if row.key["touchpoint"]]
     volume.sort(key=lambda row: (-row.estimate.n, row.key["touchpoint"]))
     ids = [row.key["touchpoint"] for row in volume[:HEATMAP_ROWS]]
     months = months_of(period)
     if not ids:
         return Heatmap(definition, months, [])
-    spec = scope.spec(metric_key, period, group_by=("touchpoint", "time"), grain="month", touchpoints=tuple(ids))
-    found = {(row.key["touchpoint"], row.key["time"]): row.estimate for row in run(spec)}
+    rows = _rows(sums, scope, period, metric_key, ("touchpoint", "time"), "month", tuple(ids))
+    found = {(row.key["touchpoint"], row.key["time"]): row.estimate for row in rows}
     touchpoints = _touchpoints(ids)
     rows = []
     for touchpoint_id in ids:
@@ -393,15 +412,15 @@ def _step_target(step, metric_key: str, touchpoint_targets: dict):
     return float(target.target_value), float(target.warning_value)
 
 
-def journey_map(scope: Scope, period: Period, metric_key: str) -> list[JourneyFigures]:
+def journey_map(scope: Scope, period: Period, metric_key: str, sums=None) -> list[JourneyFigures]:
     """Each current journey's stages and steps with the actual figure against the step's target."""
     definition = metric(metric_key)
     steps = _journey_steps(scope)
     ids = tuple(sorted({step.touchpoint_id for step in steps}))
     actual = {}
     if ids:
-        spec = scope.spec(metric_key, period, group_by=("touchpoint",), touchpoints=ids)
-        actual = {row.key["touchpoint"]: row.estimate for row in run(spec)}
+        actual = {row.key["touchpoint"]: row.estimate for row in _rows(sums, scope, period, metric_key,
+                                                                         ("touchpoint",), touchpoints=ids)}  # fmt: skip
     touchpoint_targets = _touchpoint_targets(metric_key, ids, period.end) if metric_key != STEP_TARGET_METRIC else {}
     journeys: list[JourneyFigures] = []
     for step in steps:
@@ -447,12 +466,13 @@ class Mover:
         return sign + display(self.metric, self.delta)
 
 
-def worst_movers(scope: Scope, period: Period, metric_key: str) -> list[Mover]:
+def worst_movers(scope: Scope, period: Period, metric_key: str, current_sums=None, previous_sums=None) -> list[Mover]:
     """Touchpoints whose figure moved most in the bad direction against the previous period (n ≥ 30 in both)."""
     definition = metric(metric_key)
-    now = {row.key["touchpoint"]: row.estimate for row in run(scope.spec(metric_key, period, group_by=("touchpoint",)))}
-    spec = scope.spec(metric_key, period.previous(), group_by=("touchpoint",))
-    before = {row.key["touchpoint"]: row.estimate for row in run(spec)}
+    now = {row.key["touchpoint"]: row.estimate for row in _rows(current_sums, scope, period, metric_key,
+                                                                 ("touchpoint",))}  # fmt: skip
+    before = {row.key["touchpoint"]: row.estimate for row in _rows(previous_sums, scope, period.previous(), metric_key,
+                                                                    ("touchpoint",))}  # fmt: skip
     sign = 1 if definition.higher_is_better else -1
     moved = []
     for touchpoint_id, current in now.items():
@@ -506,15 +526,23 @@ class Cockpit:
         return metric(self.choice.journey_metric)
 
 
-def cockpit_build(*, scope: Scope, choice: CockpitChoice) -> Cockpit:
-    """Every figure of the cockpit for a scope and the user's choice of period, metrics and grain."""
+def cockpit_build(*, scope: Scope, choice: CockpitChoice, shared: bool = True) -> Cockpit:
+    """Every figure of the cockpit for a scope and the user's choice of period, metrics and grain.
+
+    Two scans of the rollups serve every feedback figure (`shared`): the period by touchpoint × month × kind and
+    the previous period by touchpoint × kind; the figures are added up from them exactly as the runner would
+    (tests compare both ways). Operational and topic metrics and week grains query on their own."""
     period = choice.period
+    now = before = None
+    if shared:
+        now = SumsTable.fetch(scope.spec("responses", period, group_by=("touchpoint", "time"), grain="month"))
+        before = SumsTable.fetch(scope.spec("responses", period.previous(), group_by=("touchpoint",)))
     return Cockpit(
         scope=scope,
         choice=choice,
-        tiles=kpi_tiles(scope, period),
-        trend=trend_chart(scope, period, choice.metric, choice.grain),
-        heatmap=heatmap(scope, period, choice.metric),
-        journeys=journey_map(scope, period, choice.journey_metric),
-        movers=worst_movers(scope, period, choice.metric),
+        tiles=kpi_tiles(scope, period, now, before),
+        trend=trend_chart(scope, period, choice.metric, choice.grain, now),
+        heatmap=heatmap(scope, period, choice.metric, now),
+        journeys=journey_map(scope, period, choice.journey_metric, now),
+        movers=worst_movers(scope, period, choice.metric, now, before),
     )

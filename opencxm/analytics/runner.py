@@ -294,3 +294,57 @@ def _merge(feedback: dict, measurements: dict) -> dict:
             "contacts": measurements.get(key, {}).get("contacts", 0),
         }
     return merged
+
+
+# Shared scans -----------------------------------------------------------------------------------------------
+
+
+class _AnyKind:
+    kind = None
+
+
+def plain_feedback_metric(key: str) -> bool:
+    """A metric computed from the feedback rollup sums alone (not operational, topic or complaint-rate metrics)."""
+    definition = metric(key)
+    return definition.table == "feedback" and not definition.needs_measurements and definition.key != "complaint_rate"
+
+
+@dataclass
+class SumsTable:
+    """The rollup sums of one selection grouped by some dimensions and by kind, fetched once; every plain feedback
+    metric over the same selection and any coarser grouping is then computed from it without another query
+    (sufficient statistics add up), exactly as `run` would compute it."""
+
+    spec: QuerySpec
+    groups: dict
+
+    @classmethod
+    def fetch(cls, spec: QuerySpec) -> "SumsTable":
+        spec = QuerySpec(**{**spec.__dict__, "group_by": (*spec.group_by, "kind")})
+        spec.validate()
+        return cls(spec, _feedback_groups(spec, _AnyKind, _touchpoint_groups(spec)))
+
+    def run(self, metric_key: str, group_by: tuple = (), touchpoints: tuple = ()) -> list[ResultRow]:
+        if not plain_feedback_metric(metric_key):
+            raise QueryError(f"{metric_key} is not computed from the feedback sums alone")
+        definition = metric(metric_key)
+        dims = self.spec.group_by
+        positions = [dims.index(name) for name in group_by]
+        kind_at = dims.index("kind")
+        touchpoint_at = dims.index("touchpoint") if touchpoints else None
+        wanted = set(touchpoints)
+        merged: dict = {}
+        for key, sums in self.groups.items():
+            if definition.kind and key[kind_at] != definition.kind:
+                continue
+            if touchpoint_at is not None and key[touchpoint_at] not in wanted:
+                continue
+            target = merged.setdefault(tuple(key[i] for i in positions), dict.fromkeys(sums, 0))
+            for name, value in sums.items():
+                target[name] += value
+        rows = [ResultRow(dict(zip(group_by, key, strict=True)), definition.compute(s), s) for key, s in merged.items()]
+        return sorted(rows, key=lambda row: tuple(_sortable(v) for v in row.key.values()))
+
+    def run_one(self, metric_key: str) -> Estimate:
+        rows = self.run(metric_key)
+        return rows[0].estimate if rows else Estimate(None, 0)
