@@ -89,10 +89,10 @@ def matrix_chart(report: drivers.DriverReport, analysis: drivers.Analysis) -> di
         "points": points,
         "xLine": round(analysis.average_share or 0, 2),
         "yLine": round(analysis.average_performance or 0, 1),
-        "xName": _("Importance (% of explained variance)"),
+        "xName": _("Importance (share of explained variance, %)"),
         "yName": _("Performance (score 0–100)"),
         "quadrants": {key: str(label) for key, label in QUADRANTS.items()},
-        "intervalLabel": _("95 % interval"),
+        "intervalLabel": _("Interval (95 %)"),
         "countLabel": _("customers"),
     }
 

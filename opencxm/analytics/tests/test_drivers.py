@@ -6,6 +6,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from django.utils import translation
 
 from opencxm.analytics import drivers
 from opencxm.analytics.drivers import importance, matrices_from_rows, relative_weights
@@ -165,6 +166,20 @@ def test_matrices_from_aggregated_rows():
     assert list(matrices_from_rows(rows, "detractor").y) == [0.5, 0]
 
 
+def test_rows_from_single_answers():
+    """Customer 5 (segment 7): a relationship rating 3 (detractor), two answers at touchpoint 20 with scores 100
+    and 25 (bad), a complaint at 20 without a score. Customer 6 (no segment): one answer at 30 scoring 50."""
+
+    def packed(segment, value, bad):
+        return (segment + 1) * 256 + (value + 1) * 2 + bad
+
+    customer = np.array([5, 5, 5, 5, 6])
+    touchpoint = np.array([-1, 20, 20, 20, 30])
+    answers = np.array([packed(7, 3, 1), packed(7, 100, 0), packed(7, 25, 1), packed(7, -1, 1), packed(-1, 50, 0)])
+    rows = drivers.rows_from_answers(customer, touchpoint, answers)
+    assert rows.tolist() == [[5, 7, -1, 1, 3, 1], [5, 7, 20, 2, 125, 2], [6, -1, 30, 1, 50, 0]]
+
+
 # -- the selector on the database -----------------------------------------------------------------------------
 
 
@@ -216,7 +231,8 @@ def test_one_segment_and_too_few_customers():
     report = drivers.drivers_compute(period=PERIOD, segment=segments["Gewerbe"])
     assert len(report.analyses) == 1 and report.analyses[0].n == 20
     assert report.analyses[0].drivers == []
-    assert "too few customers" in drivers.reading(report, report.analyses[0])
+    with translation.override("en"):
+        assert "too few customers" in drivers.reading(report, report.analyses[0])
 
 
 @pytest.mark.django_db

@@ -1,0 +1,222 @@
+# ruff: noqa: S108, S603 -- a benchmark: a fixed /tmp result path, its own child process
+"""Key drivers at 1,000,000 responses × 30 touchpoints (issue 6: "under 3 s"), on SQLite and PostgreSQL.
+
+Per engine: a fresh bench database (migrated, demo company without feedback; see bench/common.py), then a child
+process with Django that writes `--customers` customers (default: a tenth of the responses) with one
+relationship NPS rating each and the rest of the responses as touchpoint feedback over `--touchpoints` active demo
+touchpoints, all in the year ending 2026-10-31. The relationship rating is generated from planted drivers (a
+bad experience at the first three touchpoints costs 2.5, 1.5 and 1.0 rating points; in the second segment the
+fourth touchpoint costs 2.0 instead of the first), so the run also checks that the analysis finds them.
+
+Timed (median of `--repeat` runs, after one warm-up): the selector `drivers_compute` for both driver types
+(all customers and each of the three segments, bootstrap included), split into the aggregated query with its
+fetch and the numpy part, and the whole request path: `GET /api/v1/analytics/drivers` and the page
+`/cockpit/drivers/` through Django's test client (URL routing, permission, JSON or template rendering).
+
+    .venv/bin/python bench/drivers_bench.py                      # 1,000,000 responses, 30 touchpoints, both engines
+    .venv/bin/python bench/drivers_bench.py --rows 100000 --engines sqlite
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import Database, log, median, save  # noqa: E402
+
+END = date(2026, 10, 31)
+SEED = 2026
+COSTS = (2.5, 1.5, 1.0)  # rating points a bad experience at touchpoint 0, 1, 2 costs (segment 0 and 2)
+SEGMENT_ONE = {1: 1.5, 2: 1.0, 3: 2.0}  # segment 1: touchpoint 3 instead of touchpoint 0
+
+
+def generate(rows: int, customers: int, touchpoints: int):
+    """Customers' segments, touchpoint responses and relationship ratings as numpy arrays (deterministic)."""
+    import numpy as np
+
+    rng = np.random.default_rng(SEED)
+    segment = rng.integers(0, 3, customers)
+    m = rows - customers
+    weights = rng.uniform(0.5, 2.0, touchpoints)
+    who = rng.integers(0, customers, m)
+    where = rng.choice(touchpoints, m, p=weights / weights.sum())
+    bad_rate = rng.uniform(0.05, 0.3, touchpoints)
+    bad = rng.random(m) < bad_rate[where]
+    csat = np.where(bad, rng.integers(1, 3, m), rng.integers(3, 6, m))
+    nps = np.clip(np.round(np.where(bad, rng.normal(4, 2, m), rng.normal(8.5, 1.2, m))), 0, 10).astype(int)
+    cost = np.zeros((3, touchpoints))
+    cost[:, :3] = COSTS
+    cost[1, 0] = 0.0
+    for column, value in SEGMENT_ONE.items():
+        cost[1, column] = value
+    penalty = np.bincount(who, weights=cost[segment[who], where] * bad, minlength=customers)
+    rating = np.clip(np.round(8.8 - penalty + rng.normal(0, 1.5, customers)), 0, 10).astype(int)
+    seconds = rng.integers(0, 365 * 86400, rows)
+    return segment, who, where, csat, nps, rating, seconds
+
+
+def child(engine: str, rows: int, customers: int, touchpoints: int, repeat: int, out: Path) -> None:
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.db import connection, transaction
+    from django.test import Client
+
+    from opencxm.analytics import drivers
+    from opencxm.analytics.selectors import Period
+    from opencxm.demo.feedback import _insert
+    from opencxm.feedback.models import Customer, DataSource, Feedback
+    from opencxm.journeys.models import Segment
+    from opencxm.touchpoints.models import Touchpoint
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    result = {"engine": engine, "rows": rows, "customers": customers, "touchpoints": touchpoints}
+    tps = list(Touchpoint.objects.filter(status="active").order_by("code").values_list("id", "code")[:touchpoints])
+    segments = list(Segment.objects.order_by("code").values_list("id", "code")[:3])
+    assert len(tps) == touchpoints and len(segments) == 3, (len(tps), len(segments))
+    source = DataSource.objects.create(name="Benchmark key drivers")
+    started = time.perf_counter()
+    segment, who, where, csat, nps, rating, seconds = generate(rows, customers, touchpoints)
+    result["generate_s"] = round(time.perf_counter() - started, 1)
+
+    started = time.perf_counter()
+    first = datetime(END.year, END.month, END.day, tzinfo=UTC) - timedelta(days=364)
+    with transaction.atomic():
+        _insert(
+            Customer,
+            (
+                {"pseudonym": f"bench-driver-{i}", "segment_id": segments[segment[i]][0], "public_id": uuid.uuid4()}
+                for i in range(customers)
+            ),
+        )
+    ids = dict(Customer.objects.filter(pseudonym__startswith="bench-driver-").values_list("pseudonym", "id"))
+    customer_id = [ids[f"bench-driver-{i}"] for i in range(customers)]
+    tp_ids = [pk for pk, _ in tps]
+
+    def feedback():
+        for i in range(customers):
+            yield {
+                "source_id": source.pk, "external_id": f"r{i}", "public_id": uuid.uuid4(), "kind": "response",
+                "responded_at": first + timedelta(seconds=int(seconds[i])), "customer_id": customer_id[i],
+                "nps": int(rating[i]),
+            }  # fmt: skip
+        for j in range(len(who)):
+            yield {
+                "source_id": source.pk, "external_id": f"t{j}", "public_id": uuid.uuid4(), "kind": "response",
+                "responded_at": first + timedelta(seconds=int(seconds[customers + j])),
+                "customer_id": customer_id[who[j]], "touchpoint_id": tp_ids[where[j]], "csat": int(csat[j]),
+                "nps": int(nps[j]),
+            }  # fmt: skip
+
+    with transaction.atomic():
+        written = _insert(Feedback, feedback())
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    result["load_s"] = round(time.perf_counter() - started, 1)
+    result["feedback_rows"] = written
+    log(f"{engine}: wrote {written:,} responses of {customers:,} customers in {result['load_s']} s")
+
+    period = Period(first.date(), END)
+    user = get_user_model().objects.create_superuser("bench-drivers", password="bench")  # noqa: S106
+    client = Client()
+    client.force_login(user)
+    window = f"from={period.start}&to={period.end}"
+    page_window = f"period=custom&start={period.start}&end={period.end}"
+    calls = {
+        "query_and_fetch": lambda: drivers.driver_rows(period=period),
+        "drivers_compute_bad": lambda: drivers.drivers_compute(period=period, driver_type="bad"),
+        "drivers_compute_score": lambda: drivers.drivers_compute(period=period, driver_type="score"),
+        "api_request_bad": lambda: _ok(client.get(f"/api/v1/analytics/drivers?{window}&driver=bad")),
+        "api_request_score": lambda: _ok(client.get(f"/api/v1/analytics/drivers?{window}&driver=score")),
+        "page_request": lambda: _ok(client.get(f"/cockpit/drivers/?{page_window}")),
+    }
+    times = {}
+    for name, call in calls.items():
+        call()  # warm-up
+        runs, cpu, load = [], [], []
+        for _ in range(repeat):
+            began, began_cpu = time.perf_counter(), time.process_time()
+            call()
+            runs.append(time.perf_counter() - began)
+            cpu.append(time.process_time() - began_cpu)
+            load.append(os.getloadavg()[0])
+        times[name] = {
+            "median_s": round(median(runs), 4),
+            "runs_s": [round(r, 4) for r in runs],
+            "cpu_median_s": round(median(cpu), 4),  # this process only: excludes PostgreSQL's own work
+            "load_average": [round(value, 1) for value in load],
+        }
+        log(f"{engine} {name}: median {times[name]['median_s']:.3f} s (CPU {times[name]['cpu_median_s']:.3f} s)")
+    result["times"] = times
+    result["check"] = _check(drivers.drivers_compute(period=period), tps, segments)
+    log(f"{engine}: planted drivers found: {result['check']}")
+    out.write_text(json.dumps(result, indent=2))
+
+
+def _ok(response):
+    if response.status_code != 200:
+        raise SystemExit(f"request failed: {response.status_code} {response.content[:300]!r}")
+    return response
+
+
+def _check(report, tps, segments) -> dict:
+    """The top touchpoints found, per analysis, against the planted ones."""
+    code = dict(tps)
+    found = {}
+    for analysis in report.analyses:
+        name = "all" if analysis.segment_id is None else dict(segments)[analysis.segment_id]
+        found[name] = [code[driver.touchpoint_id] for driver in analysis.drivers[:3]]
+    planted_all = [code[tps[i][0]] for i in range(3)]
+    planted_one = [code[tps[i][0]] for i in (3, 1, 2)]
+    seg = [name for _, name in segments]
+    ok = (
+        set(found["all"]) <= set(planted_all + [planted_one[0]])
+        and found[seg[0]] == planted_all
+        and found[seg[1]] == planted_one
+        and found[seg[2]] == planted_all
+    )
+    return {"found": found, "planted_all": planted_all, "planted_segment_1": planted_one, "ok": bool(ok)}
+
+
+def run_engine(engine: str, args) -> dict:
+    db = Database(engine, "opencxm_bench_drivers")
+    db.fresh()
+    out = Path(f"/tmp/opencxm-bench-drivers-{engine}.json")
+    command = [sys.executable, __file__, "--child", engine, "--rows", str(args.rows), "--customers",
+               str(args.customers), "--touchpoints", str(args.touchpoints), "--repeat", str(args.repeat),
+               "--out", str(out)]  # fmt: skip
+    subprocess.run(command, env=db.env() | {"PYTHONPATH": str(Path(__file__).resolve().parent.parent)}, check=True)
+    return json.loads(out.read_text())
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000, help="responses in all (relationship + touchpoint)")
+    parser.add_argument("--customers", type=int, help="default: a tenth of the responses")
+    parser.add_argument("--touchpoints", type=int, default=30)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--engines", default="sqlite,postgresql")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    args.customers = args.customers or args.rows // 10
+    if args.child:
+        child(args.child, args.rows, args.customers, args.touchpoints, args.repeat, args.out)
+        return
+    results = {engine: run_engine(engine, args) for engine in args.engines.split(",")}
+    command = "python bench/drivers_bench.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    save(f"drivers-{args.rows}", {"command": command.strip(), "repeat": args.repeat, "results": results})
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opencxm.config.settings")
+    main()
