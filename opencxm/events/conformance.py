@@ -129,7 +129,8 @@ class Tally:
         self.added_cases: Counter = Counter()
         self.unmapped: Counter = Counter()
 
-    def add(self, path_fit: PathFit | None, n: int, unmapped: set = frozenset()) -> None:
+    def add(self, path_fit: PathFit | None, n: int, unmapped: Counter | None = None) -> None:
+        """`unmapped`: activity name -> cases among the n that contain it (counted only when relevant)."""
         result = self.result
         result.cases += n
         if path_fit is None:
@@ -150,8 +151,7 @@ class Tally:
             self.added[touchpoint][after] += n
         for touchpoint in {touchpoint for touchpoint, _after in path_fit.added}:
             self.added_cases[touchpoint] += n
-        for name in unmapped:
-            self.unmapped[name] += n
+        self.unmapped.update(unmapped or {})
 
 
 def journey_conformance(*, design: Sequence[int], filters: Filters) -> Conformance:
@@ -169,11 +169,17 @@ def journey_conformance(*, design: Sequence[int], filters: Filters) -> Conforman
             "id", "touchpoint_id", "name"
         )
     }
+    # Variants that differ only in unmapped activities have the same touchpoint path: fit each such path once.
+    cases: Counter = Counter()
+    unmapped: dict[tuple, Counter] = defaultdict(Counter)
     for row in rows:
         path = paths[row["variant_id"]]
-        touchpoints = [activities[a][0] for a in path]
-        unmapped = {activities[a][1] for a in path if activities[a][0] is None}
-        tally.add(fit(design, touchpoints), row["n"], unmapped)
+        touchpoints = tuple(activities[a][0] for a in path)
+        cases[touchpoints] += row["n"]
+        for name in {activities[a][1] for a in path if activities[a][0] is None}:
+            unmapped[touchpoints][name] += row["n"]
+    for touchpoints, n in cases.items():
+        tally.add(fit(design, touchpoints), n, unmapped[touchpoints])
     return _finish(tally)
 
 
