@@ -3,7 +3,7 @@
 `webhook_emit` records one delivery per active endpoint subscribed to the event and enqueues it after
 commit. `delivery_attempt` makes one HTTP request when the delivery is due (claimed by a conditional update,
 so two workers never send the same attempt) and schedules the next try on failure. `deliver_due` is the
-cron-style sweep behind `opencxm webhooks deliver`.
+sweep that `opencxm worker` runs periodically (and `opencxm webhooks deliver` by hand).
 
 Signature: `X-OpenCXM-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>" keyed with the endpoint's
 secret>`, with the timestamp from `X-OpenCXM-Timestamp` (see docs/webhooks.md).
@@ -73,7 +73,7 @@ def enqueue(delivery_id: int, run_after=None) -> None:
         deliver_webhook.enqueue(delivery_id)
     elif deliver_webhook.get_backend().supports_defer:
         deliver_webhook.using(run_after=run_after).enqueue(delivery_id)
-    # else: `opencxm webhooks deliver` (cron) picks the retry up when it is due
+    # else: the worker's periodic sweep (`deliver_due`) picks the retry up when it is due
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:

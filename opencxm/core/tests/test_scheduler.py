@@ -75,7 +75,7 @@ def _queued() -> list[str]:
     return sorted(DBTaskResult.objects.values_list("task_path", flat=True))
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the worker closes connections between tasks
 def test_tick_enqueues_each_due_job_once_per_slot():
     first = scheduler.tick(BERLIN_SUMMER)
     assert sorted(run.job for run in first) == [
@@ -185,13 +185,13 @@ def test_whole_ticks_racing_claim_every_job_once():
     assert len(_queued()) == len(scheduler.jobs())
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the worker closes connections between tasks
 def test_worker_without_scheduler_enqueues_nothing():
     call_command("worker", "--batch", "--no-startup-delay", "--no-scheduler", verbosity=0)
     assert ScheduledRun.objects.count() == 0
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the worker closes connections between tasks
 def test_worker_runs_what_is_due(settings):
     case = _overdue_case()
     call_command("worker", "--batch", "--no-startup-delay", verbosity=0)

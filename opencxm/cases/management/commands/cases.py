@@ -1,4 +1,5 @@
-"""`opencxm cases escalate`: escalate every open case past its SLA (idempotent; run it from cron).
+"""`opencxm cases escalate`: escalate every open case past its SLA now (idempotent; `opencxm worker` does it
+every OPENCXM_ESCALATION_EVERY_MINUTES by itself).
 `opencxm cases apply-rules [--days N]`: apply the active case rules to recent feedback (no duplicates)."""
 
 from datetime import timedelta

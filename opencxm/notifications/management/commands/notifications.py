@@ -5,8 +5,8 @@ from opencxm.notifications.services import digest_send, emails_retry
 
 class Command(BaseCommand):
     help = (
-        "Notifications: `digest` sends the daily digest e-mails (run it once a day, e.g. from cron); "
-        "`send` sends the immediate e-mails of the last two days that failed or were never sent."
+        "Notifications: `digest` sends the daily digest e-mails now (`opencxm worker` sends them daily at "
+        "OPENCXM_DIGEST_HOUR); `send` sends the immediate e-mails of the last two days that failed or were never sent."
     )
 
     def add_arguments(self, parser):

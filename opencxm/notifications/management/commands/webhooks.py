@@ -4,7 +4,9 @@ from opencxm.notifications.webhooks import deliver_due
 
 
 class Command(BaseCommand):
-    help = "Webhooks: `deliver` attempts every pending delivery whose time has come (run it every minute)."
+    help = (
+        "Webhooks: `deliver` attempts every pending delivery whose time has come (`opencxm worker` does it regularly)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("action", choices=["deliver"])
