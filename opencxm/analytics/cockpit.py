@@ -7,10 +7,11 @@ The number of queries does not depend on the amount of feedback.
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from django.db.models import F
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext_lazy as _
 
@@ -58,7 +59,13 @@ class Scope:
 def explorer_url(scope: Scope, start: date, end: date, **params) -> str:
     """The feedback explorer filtered to a figure's scope, days and dimensions."""
     query = {"start": start.isoformat(), "end": end.isoformat(), **scope.params(), **params}
-    return reverse("analytics:explorer") + "?" + urlencode({k: v for k, v in query.items() if v})
+    return _explorer_path(get_script_prefix()) + "?" + urlencode({k: v for k, v in query.items() if v})
+
+
+@lru_cache(maxsize=8)
+def _explorer_path(_script_prefix: str) -> str:
+    """The explorer's path (hundreds of drill-down links per cockpit: resolved once per script prefix)."""
+    return reverse("analytics:explorer")
 
 
 def display(definition: Metric, value: float | None, *, unit: bool = True) -> str:

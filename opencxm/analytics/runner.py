@@ -328,6 +328,15 @@ class SumsTable:
         if not plain_feedback_metric(metric_key):
             raise QueryError(f"{metric_key} is not computed from the feedback sums alone")
         definition = metric(metric_key)
+        merged = self._merged(definition.kind, tuple(group_by), tuple(touchpoints))
+        rows = [ResultRow(dict(zip(group_by, key, strict=True)), definition.compute(s), s) for key, s in merged.items()]
+        return sorted(rows, key=lambda row: tuple(_sortable(v) for v in row.key.values()))
+
+    def _merged(self, kind: str | None, group_by: tuple, touchpoints: tuple) -> dict:
+        """The sums added up to `group_by` (memoised: metrics of the same kind share them)."""
+        memo = self.__dict__.setdefault("_memo", {})
+        if (kind, group_by, touchpoints) in memo:
+            return memo[(kind, group_by, touchpoints)]
         dims = self.spec.group_by
         positions = [dims.index(name) for name in group_by]
         kind_at = dims.index("kind")
@@ -335,15 +344,15 @@ class SumsTable:
         wanted = set(touchpoints)
         merged: dict = {}
         for key, sums in self.groups.items():
-            if definition.kind and key[kind_at] != definition.kind:
+            if kind and key[kind_at] != kind:
                 continue
             if touchpoint_at is not None and key[touchpoint_at] not in wanted:
                 continue
             target = merged.setdefault(tuple(key[i] for i in positions), dict.fromkeys(sums, 0))
             for name, value in sums.items():
                 target[name] += value
-        rows = [ResultRow(dict(zip(group_by, key, strict=True)), definition.compute(s), s) for key, s in merged.items()]
-        return sorted(rows, key=lambda row: tuple(_sortable(v) for v in row.key.values()))
+        memo[(kind, group_by, touchpoints)] = merged
+        return merged
 
     def run_one(self, metric_key: str) -> Estimate:
         rows = self.run(metric_key)
