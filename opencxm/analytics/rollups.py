@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Case, Count, DateField, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
@@ -49,8 +49,31 @@ def _aggregates() -> dict:
 
 
 def _chunks(days: list[date], size: int = 31):
-    for index in range(0, len(days), size):
-        yield days[index : index + size]
+    """Sorted days in runs that span at most `size` calendar days (scattered days are not scanned together
+    with the days between them)."""
+    chunk: list[date] = []
+    for day in days:
+        if chunk and (day - chunk[0]).days >= size:
+            yield chunk
+            chunk = []
+        chunk.append(day)
+    if chunk:
+        yield chunk
+
+
+def _local_day(chunk: list[date]):
+    """The local day of `responded_at` for rows inside the chunk's time range. PostgreSQL: the ORM's TruncDate
+    (AT TIME ZONE). SQLite: Django's TruncDate with a time zone calls a Python function for every row, so the
+    day is found by comparing the stored UTC time with the chunk's local midnights in a CASE instead (the same
+    result, evaluated by SQLite itself)."""
+    if connection.vendor != "sqlite":
+        return TruncDate("responded_at", tzinfo=local_zone())
+    zone, whens, day = local_zone(), [], chunk[0]
+    while day <= chunk[-1]:
+        next_midnight = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+        whens.append(When(responded_at__lt=next_midnight, then=Value(day)))
+        day += timedelta(days=1)
+    return Case(*whens, output_field=DateField())
 
 
 def rollup_refresh(*, source_id: int, days: Iterable[date]) -> int:
@@ -70,7 +93,7 @@ def rollup_refresh(*, source_id: int, days: Iterable[date]) -> int:
             start, end = _day_range(chunk)
             slices = (
                 Feedback.objects.filter(source_id=source_id, responded_at__gte=start, responded_at__lt=end)
-                .annotate(local_day=TruncDate("responded_at", tzinfo=local_zone()))
+                .annotate(local_day=_local_day(chunk))
                 .filter(local_day__in=chunk)
                 .values("local_day", "source_id", "touchpoint_id", "channel_id", "segment_id", "kind")
                 .annotate(**{name: Coalesce(total, 0) for name, total in _aggregates().items()})

@@ -27,15 +27,18 @@ it writes nothing.
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from itertools import pairwise
 from pathlib import Path
 
 from django.conf import settings
+from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from opencxm.analytics.rollups import rollup_refresh
+from opencxm.analytics.models import FeedbackRollup
+from opencxm.analytics.rollups import local_day, rollup_refresh
 from opencxm.core.audit import audit_record
 from opencxm.feedback import services
 from opencxm.feedback.choices import JobStatus
@@ -50,7 +53,7 @@ from opencxm.feedback.ingest import (
     open_table,
 )
 from opencxm.feedback.ingest.validate import checked_rows, duplicate_error
-from opencxm.feedback.models import DataSource, ImportJob
+from opencxm.feedback.models import DataSource, Feedback, ImportJob
 from opencxm.feedback.pseudonyms import pseudonymise
 from opencxm.feedback.staging import STAGE_COLUMNS, ImportStage
 
@@ -133,11 +136,15 @@ class ImportRun:
         self.batch_size = batch_size or BATCH_SIZE
         self.references = None
         self.days = set()  # local days of every written row (old and new): their rollups are refreshed at the end
+        self.check_moves = True
+        self.all_days = False
 
     def execute(self, plan: Plan) -> ImportJob:
         self._start()
         self.references = services.References()
         job = self.job
+        # A source without feedback yet has no stored rows whose day could move: the write skips that lookup
+        self.check_moves = job.source.pk is not None and Feedback.objects.filter(source=job.source).exists()
         with ImportStage(job.source, kind=services.feedback_kind(job.source)) as stage:
             boundaries = self._check(plan, stage)
             if job.rejected and not job.partial:
@@ -146,6 +153,8 @@ class ImportRun:
             self._write(stage, boundaries)
             if not job.dry_run and job.rows_total:
                 self.days |= stage.days()
+        if self.all_days:  # rows updated without their old days known (a concurrent writer): all the source's days
+            self.days |= _source_days(job.source)
         if self.days and not job.dry_run:
             rollup_refresh(source_id=job.source.pk, days=self.days)
         if job.dry_run:
@@ -238,13 +247,25 @@ class ImportRun:
         for after_row, until_row in pairwise(boundaries):
             counts = services.feedback_import_batch(
                 stage=stage, after_row=after_row, until_row=until_row, job=job if job.pk else None,
-                dry_run=job.dry_run,
+                dry_run=job.dry_run, check_moves=self.check_moves,
             )  # fmt: skip
             self.days |= counts.days
+            self.all_days |= counts.updated > 0 and not self.check_moves and not job.dry_run
             job.imported += counts.imported
             job.updated += counts.updated
             job.unchanged += counts.unchanged
             self._save()
+
+
+def _source_days(source: DataSource) -> set:
+    """Every local day the source's rollups or feedback may cover: the days with rollup rows (a stale one among
+    them) and every day from the source's first to its last feedback."""
+    days = set(FeedbackRollup.objects.filter(source=source).values_list("day", flat=True).distinct())
+    bounds = Feedback.objects.filter(source=source).aggregate(first=Min("responded_at"), last=Max("responded_at"))
+    if bounds["first"] is not None:
+        first, last = local_day(bounds["first"]), local_day(bounds["last"])
+        days |= {first + timedelta(days=offset) for offset in range((last - first).days + 1)}
+    return days
 
 
 class _Stager:

@@ -217,25 +217,26 @@ def feedback_kind(source: DataSource) -> str:
 
 
 def feedback_import_batch(*, stage, after_row: int, until_row: int, job: ImportJob | None = None,
-                          dry_run: bool = False) -> Counts:  # fmt: skip
+                          dry_run: bool = False, check_moves: bool = True) -> Counts:  # fmt: skip
     """Write one batch of a file import from its staging table (`opencxm.feedback.staging.ImportStage`): the
     valid staged rows with file row numbers in (after_row, until_row], in one transaction. Idempotent by (source,
     external id) like `feedback_upsert_batch`: new rows are inserted, changed ones updated, unchanged ones not
     written. The rollups are left to the caller (the import refreshes the days of the whole file once at its
-    end; `Counts.days` has the old days of rows whose time moved). A dry run only counts."""
+    end); `Counts.days` has the old days of stored rows whose time moves. `check_moves=False` skips looking
+    for those (the source had no feedback when the import began); then any updated row means a concurrent
+    writer, and the caller must refresh more than the file's days. A dry run only counts."""
     if dry_run:
         total, stored, changing = stage.counts(after_row, until_row)
         return Counts(imported=total - stored, updated=changing, unchanged=stored - changing)
     with transaction.atomic():
         DataSource.objects.select_for_update().filter(pk=stage.source.pk).first()
         stage.customers_create(after_row, until_row)
-        total, stored, _changing = stage.counts(after_row, until_row)
-        moved = stage.moved_from(after_row, until_row)
-        written = stage.upsert(after_row, until_row, job_id=job.pk if job else None)
+        total = stage.size(after_row, until_row)
+        moved = stage.moved_from(after_row, until_row) if check_moves else set()
+        written, imported = stage.upsert(after_row, until_row, job_id=job.pk if job else None)
         if written:
             _cases_enqueue(written)
             _enrichment_enqueue()
-    imported = total - stored
     counts = Counts(imported=imported, updated=len(written) - imported, unchanged=total - len(written))
     counts.days = moved
     return counts

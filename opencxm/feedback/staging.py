@@ -202,9 +202,17 @@ class ImportStage:
             missing = [Customer(pseudonym=p, language=lang) for p, lang in sorted(wanted.items())]
             Customer.objects.bulk_create(missing, ignore_conflicts=True)  # a concurrent writer may have made some
 
-    def upsert(self, after_row: int, until_row: int, *, job_id: int | None) -> list[int]:
+    def size(self, after_row: int, until_row: int) -> int:
+        """The number of valid staged rows in the batch."""
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM {self.name} s WHERE {self._batch_where()}",  # noqa: S608
+                           [after_row, until_row])  # fmt: skip
+            return cursor.fetchone()[0]
+
+    def upsert(self, after_row: int, until_row: int, *, job_id: int | None) -> tuple[list[int], int]:
         """Insert new and update changed rows of the batch (in external-id order, so concurrent writers take
-        row locks in the same order); unchanged rows are not written. Returns the ids of the written rows."""
+        row locks in the same order); unchanged rows are not written. Returns the ids of the written rows and
+        how many of them were inserted (an inserted row has the `created_at` of this statement)."""
         qn = connection.ops.quote_name
         table = qn(Feedback._meta.db_table)
         now = connection.ops.adapt_datetimefield_value(timezone.now())
@@ -241,11 +249,12 @@ class ImportStage:
             f"FROM {self.name} s LEFT JOIN {qn(Customer._meta.db_table)} c ON c.pseudonym = s.pseudonym "
             f"WHERE {self._batch_where()} ORDER BY s.external_id "
             f"ON CONFLICT ({qn('source_id')}, {qn('external_id')}) DO UPDATE SET {updates} WHERE {changed} "
-            f"RETURNING {qn('id')}"
+            f"RETURNING {qn('id')}, CASE WHEN {qn('created_at')} = %s THEN 1 ELSE 0 END"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, after_row, until_row])
-            return [feedback_id for (feedback_id,) in cursor.fetchall()]
+            cursor.execute(sql, [*params, after_row, until_row, now])
+            written = cursor.fetchall()
+        return [feedback_id for feedback_id, _new in written], sum(new for _id, new in written)
 
     # --- rollups ---------------------------------------------------------------------------------------------
 

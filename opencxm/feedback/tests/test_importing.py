@@ -2,6 +2,7 @@
 clear messages for unusable files, and the `opencxm import` command."""
 
 import json
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -43,9 +44,9 @@ def source(world):
     return DataSource.objects.create(name="Umfrage", owner_department=world.own, mapping=MAPPING)
 
 
-def new_job(source, path, **options):
+def new_job(source, path, mapping=None, **options):
     return services.import_job_create(
-        actor=None, source=source, stored_file=str(path), filename=path.name, mapping={}, detected={},
+        actor=None, source=source, stored_file=str(path), filename=path.name, mapping=mapping or {}, detected={},
         enqueue=False, **options,
     )  # fmt: skip
 
@@ -242,3 +243,106 @@ def test_command_imports_real_qualtrics_exports(world, capsys):
         except CommandError:
             continue
     assert Feedback.objects.count() > 0
+
+
+# --- the staged write path: repeated ids, moved days, concurrent writers -------------------------------------
+
+
+def _rollup_days(source) -> dict:
+    days = {}
+    for day, records in FeedbackRollup.objects.filter(source=source).values_list("day", "records"):
+        days[day] = days.get(day, 0) + records
+    return {day: count for day, count in days.items() if count}
+
+
+def _raw_days(source) -> dict:
+    from opencxm.analytics.rollups import local_day
+
+    days = {}
+    for moment in Feedback.objects.filter(source=source).values_list("responded_at", flat=True):
+        days[local_day(moment)] = days.get(local_day(moment), 0) + 1
+    return days
+
+
+def test_repeated_ids_are_rejected_with_the_first_row(source, tmp_path):
+    lines = [HEADER, "R1;02.03.2026 10:00;K;TP-OWN;9;a\n", "R2;02.03.2026 10:00;K;TP-OWN;x;b\n",
+             "R1;03.03.2026 10:00;K;TP-OWN;7;c\n", "R2;03.03.2026 10:00;K;TP-OWN;8;d\n",
+             "R1;04.03.2026 10:00;K;TP-OWN;99;e\n"]  # fmt: skip
+    path = tmp_path / "dup.csv"
+    path.write_text("".join(lines), encoding="utf-8")
+    job = importing.import_run(new_job(source, path), batch_size=2)
+    assert (job.status, job.rows_read, job.rejected, job.rows_total) == ("failed", 5, 4, 1)
+    assert [(e["row"], e["column"], e["value"]) for e in job.errors] == [
+        (3, "Weiterempfehlung (NPS)", "x"),
+        (4, "id", "R1"),
+        (5, "id", "R2"),  # R2's first row was rejected for its score, but its id still counts
+        (6, "id", "R1"),  # the id error comes before the row's other errors
+        (6, "Weiterempfehlung (NPS)", "99"),
+    ]
+    assert job.errors[1]["message"] == "Row 4, column 'id': 'R1' is not a new id; row 2 has the same id"
+    assert Feedback.objects.count() == 0
+    job = importing.import_run(new_job(source, path, partial=True), batch_size=2)
+    assert (job.status, job.imported, job.rejected) == ("done", 1, 4)
+    assert list(Feedback.objects.values_list("external_id", "nps", "comment")) == [("R1", 9, "a")]
+
+
+def test_reimport_moving_rows_to_other_days_keeps_rollups_exact(source, tmp_path):
+    importing.import_run(new_job(source, write_csv(tmp_path / "a.csv", 20)), batch_size=7)
+    assert _rollup_days(source) == _raw_days(source) == {date(2026, 3, 2): 20}
+    moved = write_csv(tmp_path / "b.csv", 20)
+    moved.write_text(moved.read_text(encoding="cp1252").replace("02.03.2026", "05.03.2026", 5), encoding="cp1252")
+    job = importing.import_run(new_job(source, moved), batch_size=7)
+    assert (job.imported, job.updated, job.unchanged) == (0, 5, 15)
+    assert _rollup_days(source) == _raw_days(source) == {
+        date(2026, 3, 2): 15, date(2026, 3, 5): 5,
+    }  # fmt: skip
+
+
+def test_a_concurrent_writer_during_a_first_import_cannot_leave_stale_rollups(source, tmp_path, monkeypatch):
+    """The first import of a source skips looking for stored rows whose day moves; when a concurrent API write
+    stored one of its ids meanwhile (on another day), the import still ends with exact rollups."""
+    real = services.feedback_import_batch
+    other_day = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+
+    def api_write_first(**kwargs):
+        if not Feedback.objects.exists():
+            services.feedback_upsert_batch(source=source, records=[
+                {"external_id": "R3", "responded_at": other_day, "touchpoint": "TP-OWN", "nps": 1},
+            ])  # fmt: skip
+            assert _rollup_days(source) == {date(2026, 1, 15): 1}
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "feedback_import_batch", api_write_first)
+    job = importing.import_run(new_job(source, write_csv(tmp_path / "a.csv", 10)), batch_size=4)
+    assert (job.imported, job.updated, job.unchanged) == (9, 1, 0)
+    assert Feedback.objects.count() == 10
+    assert _rollup_days(source) == _raw_days(source) == {date(2026, 3, 2): 10}
+
+
+def test_staged_values_round_trip_unchanged(world, tmp_path):
+    """Everything the staged write stores (customers, custom scores, attributes, fixed touchpoint, language)
+    compares equal on the next import, so a repeated file is 'unchanged' and never rewritten."""
+    source = DataSource.objects.create(name="Mix", kind="complaints", fixed_touchpoint=world.other_touchpoint)
+    path = tmp_path / "mix.csv"
+    path.write_text(
+        "id;Datum;Kunde;NPS;Wartezeit;Filiale;Sprache;Kommentar\n"
+        "A;2026-03-02T10:00:00+01:00;KD-1;9;4,5;Köln;de;Schön\n"
+        "B;2026-03-02T23:30:00Z;kd-1 ;;;Bonn;en;\n",
+        encoding="utf-8",
+    )
+    mapping = {
+        "external_id": "id", "time": "Datum", "customer_ref": "Kunde", "language": "Sprache",
+        "scores": {"nps": "NPS", "wait": "Wartezeit"}, "comment": "Kommentar", "attributes": ["Filiale"],
+    }  # fmt: skip
+    job = importing.import_run(new_job(source, path, mapping=mapping))
+    assert (job.status, job.imported) == ("done", 2), job.message
+    a, b = Feedback.objects.order_by("external_id")
+    assert (a.kind, a.touchpoint_id, a.nps, a.scores, a.attributes, a.language, a.comment) == (
+        "complaint", world.other_touchpoint.pk, 9, {"wait": 4.5}, {"Filiale": "Köln"}, "de", "Schön",
+    )  # fmt: skip
+    assert a.responded_at == datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    assert a.customer_id == b.customer_id and Customer.objects.get().language == "de"
+    assert (b.nps, b.scores, b.comment, b.import_job_id) == (None, {}, "", job.pk)
+    again = importing.import_run(new_job(source, path, mapping=mapping))
+    assert (again.imported, again.updated, again.unchanged) == (0, 0, 2)
+    assert _rollup_days(source) == _raw_days(source)
