@@ -70,7 +70,8 @@ def process_map(result: Discovery) -> dict:
         "edges": edges,
         "cases": result.cases,
         "labels": {
-            "cases": _("Cases"), "events": _("Events"), "steps": _("Steps"), "median": _("Median time"),
+            "cases": _("Cases"), "events": _("Events"), "taken": _("Times taken"),
+            "repeated": _("Directly repeated"), "median": _("Median time"), "medianWord": _("median"),
             "p90": _("90th percentile"), "share": _("of cases"), "starts": _("Cases starting here"),
             "ends": _("Cases ending here"), "containing": _("Cases with this activity"),
         },

@@ -20,6 +20,10 @@
     });
   }
 
+  function plain(text) {
+    return String(text).replace(/[{}|]/g, " ");
+  }
+
   function num(value) {
     return Number(value).toLocaleString(document.documentElement.lang || undefined);
   }
@@ -54,6 +58,21 @@
     };
   }
 
+  function selfLoop(spec, node) {
+    for (var i = 0; i < spec.edges.length; i++) {
+      if (spec.edges[i].source === node.id && spec.edges[i].target === node.id) {
+        return spec.edges[i];
+      }
+    }
+    return null;
+  }
+
+  // "7" or "7 · ↻ 2" when the activity directly follows itself (a self-loop is hard to see as a line).
+  function countText(spec, node) {
+    var loop = selfLoop(spec, node);
+    return num(node.count) + (loop ? " · ↻ " + num(loop.count) : "");
+  }
+
   function nodeLines(spec, node) {
     var L = spec.labels;
     if (node.kind === "start") {
@@ -63,6 +82,10 @@
       return [[L.cases, num(node.count)]];
     }
     var lines = [[L.events, num(node.count)], [L.containing, num(node.cases) + " (" + percent(node.cases / spec.cases) + " " + L.share + ")"]];
+    var loop = selfLoop(spec, node);
+    if (loop) {
+      lines.push([L.repeated, num(loop.count) + " (" + L.medianWord + " " + loop.median + ")"]);
+    }
     spec.edges.forEach(function (e) {
       if (e.kind === "start" && e.target === node.id) {
         lines.push([L.starts, num(e.count)]);
@@ -76,11 +99,10 @@
 
   function edgeLines(spec, edge) {
     var L = spec.labels;
-    var lines = [[L.steps, num(edge.count) + " (" + percent(edge.count / spec.cases) + " " + L.share + ")"]];
     if (edge.kind === "step") {
-      lines.push([L.median, edge.median], [L.p90, edge.p90]);
+      return [[L.taken, num(edge.count)], [L.median, edge.median], [L.p90, edge.p90]];
     }
-    return lines;
+    return [[L.cases, num(edge.count) + " (" + percent(edge.count / spec.cases) + " " + L.share + ")"]];
   }
 
   function nameOf(spec, id) {
@@ -140,7 +162,7 @@
     });
     Object.keys(byColumn).forEach(function (key) { rows = Math.max(rows, byColumn[key]); });
     var dx = width / Math.max(columns - 1, 1);
-    var dy = rows > 1 ? Math.min(130, height / (rows - 1)) : 0;
+    var dy = rows > 1 ? Math.min(200, height / (rows - 1)) : 0;
     var maxCount = 1;
     var maxEdge = 1;
     spec.nodes.forEach(function (n) { if (n.kind === "activity") { maxCount = Math.max(maxCount, n.count); } });
@@ -164,11 +186,17 @@
         label: {
           show: true,
           position: special ? "top" : "bottom",
-          width: Math.max(80, Math.min(160, dx - 16)),
-          overflow: "break",
           color: DARK,
           fontSize: 12,
-          formatter: special ? node.name : node.name + "\n" + num(node.count),
+          backgroundColor: "rgba(255, 255, 255, 0.88)",
+          padding: [2, 4],
+          borderRadius: 3,
+          // rich text: braces and bars in a name would be read as markup
+          formatter: special ? node.name : "{name|" + plain(node.name) + "}\n{count|" + countText(spec, node) + "}",
+          rich: {
+            name: { color: DARK, fontSize: 12, lineHeight: 15, align: "center" },
+            count: { color: "#49566c", fontSize: 11, lineHeight: 14, align: "center" },
+          },
         },
         raw: node,
       };
@@ -190,7 +218,8 @@
           type: step ? "solid" : "dashed",
           opacity: step ? 0.7 : 0.6,
         },
-        label: { show: step, formatter: num(edge.count), fontSize: 11, color: DARK },
+        // a self-loop's count is in its node's label ("↻ n"); its own label would cover the node
+        label: { show: step && edge.source !== edge.target, formatter: num(edge.count), fontSize: 11, color: DARK },
         raw: edge,
       };
     });
