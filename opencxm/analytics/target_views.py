@@ -1,5 +1,7 @@
 """Pages for goals and alerts: the target list with current figures, create/edit/delete, alert inboxes."""
 
+from datetime import date, timedelta
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -10,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from opencxm.analytics import alerts, targets
 from opencxm.analytics.metrics import metric
 from opencxm.analytics.models import Target
+from opencxm.analytics.selectors import latest_data_day
 from opencxm.analytics.target_forms import TargetForm
 from opencxm.core.permissions import access_for, require
 
@@ -21,10 +24,27 @@ def target_list(request):
     access = access_for(request.user)
     require(access.can_read)
     page = Paginator(targets.target_list(), PAGE_SIZE).get_page(request.GET.get("page"))
-    today = targets.local_today()
+    real_today = targets.local_today()
+    today = _as_of(request.GET.get("on"), real_today)
     values = targets.current_values(page.object_list, today)
     rows = [_row(target, values[target.pk], access, today) for target in page.object_list]
-    return render(request, "analytics/targets/list.html", {"page": page, "rows": rows, "today": today})
+    context = {"page": page, "rows": rows, "today": today, "real_today": real_today, "as_of": today != real_today}
+    if rows and not any(row["n"] for row in rows):
+        # Nothing in the trailing windows (e.g. a data source stopped, or the demo year ended): offer the
+        # figures as of the day after the latest feedback instead of a table of dashes.
+        latest = latest_data_day()
+        if latest is not None and latest + timedelta(days=1) < today:
+            context["latest"], context["latest_as_of"] = latest, latest + timedelta(days=1)
+    return render(request, "analytics/targets/list.html", context)
+
+
+def _as_of(value: str | None, today: date) -> date:
+    """The day the windows end before: `?on=YYYY-MM-DD` (not after today), else today."""
+    try:
+        chosen = date.fromisoformat(value) if value else today
+    except ValueError:
+        return today
+    return min(chosen, today)
 
 
 def _row(target: Target, estimate, access, today) -> dict:

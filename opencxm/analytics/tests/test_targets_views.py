@@ -57,6 +57,26 @@ def test_list_shows_target_current_value_and_status(world, client):
     assert f"/goals/{target.public_id}/edit/" in team_html
 
 
+def test_list_offers_the_values_as_of_the_latest_feedback_when_the_windows_are_empty(world):
+    source = DataSource.objects.create(name="Umfrage")
+    last = timezone.localdate() - timezone.timedelta(days=60)
+    add_feedback(source, world.touchpoint, [10, 3, 3, 3], day=last)
+    make_target(world)
+    client = _client(world.users["viewer"])
+    html = client.get("/goals/").content.decode()
+    assert "-50" not in html
+    assert f"the latest feedback is from {last:%m/%d/%Y}" in html
+    on = last + timezone.timedelta(days=1)
+    assert f'href="/goals/?on={on.isoformat()}"' in html
+    html = client.get("/goals/", {"on": on.isoformat()}).content.decode()
+    assert "-50" in html and '<span class="badge bg-red-lt">breach</span>' in html
+    assert f"Shown as of {on:%m/%d/%Y}, not today" in html
+    # a day after today is today; a malformed day is ignored
+    for value in ((timezone.localdate() + timezone.timedelta(days=9)).isoformat(), "31.12.2026"):
+        html = client.get("/goals/", {"on": value}).content.decode()
+        assert "not today" not in html and "-50" not in html
+
+
 def test_list_says_too_few_responses_below_the_minimum_sample(world):
     source = DataSource.objects.create(name="Umfrage")
     yesterday = timezone.localdate() - timezone.timedelta(days=1)
@@ -90,8 +110,9 @@ def test_list_query_count_is_bounded(world, count, django_assert_num_queries):
         make_target(world, touchpoint=f.TouchpointFactory(owner_department=world.own))
     make_target(world, scope_type="company", touchpoint=None, metric="csat", target_value=80, warning_value=70)
     client = _client(world.users["cx_team"])
-    # session, user, memberships, count, page of targets, one runner query per metric/scope/window batch
-    with django_assert_num_queries(7):
+    # session, user, memberships, count, page of targets, one runner query per metric/scope/window batch, and
+    # (no feedback in the windows) the latest day with feedback
+    with django_assert_num_queries(8):
         response = client.get("/goals/")
     assert response.status_code == 200
 
