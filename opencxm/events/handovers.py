@@ -13,18 +13,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from django.db import connection
-from django.db.models import Count, DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import BigIntegerField, Count, Exists, F, Func, OuterRef, Q, Value, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from opencxm.accounts.models import Department
 from opencxm.analytics.stats import Estimate, nps, nps_difference, share
 from opencxm.cases.choices import EventKind
 from opencxm.cases.models import CaseEvent
-from opencxm.events.models import Event, Transition
+from opencxm.events.models import Activity, Event, Transition
 from opencxm.events.selectors import Filters, cases_for
-from opencxm.feedback.models import Customer, Feedback
+from opencxm.feedback.models import Feedback
 from opencxm.touchpoints.choices import ChannelKind
+from opencxm.touchpoints.models import Channel
 
 # An inbound contact: the customer got in touch through one of these channel kinds (the event's own channel,
 # else the channel of the touchpoint its activity is mapped to).
@@ -133,21 +134,21 @@ class HandoverReport:
 def handover_report(query: HandoverQuery) -> HandoverReport:
     """Every handover A → B of the cases the filters select, with volume, waits, re-contacts within
     `window_days` and the NPS of crossing against other customers; ranked by net promoters lost where both
-    NPS groups have at least `min_n` answers. Eight queries."""
+    NPS groups have at least `min_n` answers. Seven queries."""
     cases = cases_for(query.filters)
     report = HandoverReport(query.window_days, query.min_n)
     steps = _with_departments(Transition.objects.filter(case__in=cases))
-    report.transitions = steps.count()
+    totals = steps.aggregate(n=Count("id"), unknown=Count("id", filter=Q(a__isnull=True) | Q(b__isnull=True)))
+    report.transitions, report.unknown = totals["n"], totals["unknown"]
     crossings = steps.filter(a__isnull=False, b__isnull=False).exclude(a=F("b"))
-    report.unknown = steps.filter(Q(a__isnull=True) | Q(b__isnull=True)).count()
     figures = _volumes(crossings, query.window_days)
     if not figures:
         return report
     _waits(crossings, figures)
-    latest = _latest_nps(query)
-    everyone = _all_customers(cases, latest)
+    scores = _latest_scores(query)
+    everyone = _all_customers(cases, scores)
     report.customers = nps(*everyone)
-    _satisfaction(crossings, latest, figures, everyone)
+    _satisfaction(crossings, scores, figures, everyone)
     _case_handovers(query.filters, figures)
     departments = Department.objects.in_bulk({d for pair in figures for d in pair})
     for (a, b), item in figures.items():
@@ -163,26 +164,41 @@ def _with_departments(transitions):
     )
 
 
-def _contact_after(window_days: int) -> Exists:
-    """A contact event of the same case after the handover, at most `window_days` later (edge included)."""
-    contact = Q(channel__kind__in=CONTACT_KINDS) | Q(
-        channel__isnull=True, activity__touchpoint__channel__kind__in=CONTACT_KINDS
-    )
-    return Exists(
-        Event.objects.filter(contact, case=OuterRef("case"), timestamp__gt=OuterRef("at"),
-                             timestamp__lte=OuterRef("until"))
-    )  # fmt: skip
+class EpochMillis(Func):
+    """A time as whole milliseconds since 1970, computed natively (SQLite: `julianday`, PostgreSQL: `EXTRACT`).
+    Django's own date arithmetic calls a Python function per row on SQLite; this keeps the window check in C."""
+
+    output_field = BigIntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        template = "CAST(ROUND((julianday(%(expressions)s) - 2440587.5) * 86400000.0) AS INTEGER)"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        template = "CAST(ROUND(EXTRACT(EPOCH FROM %(expressions)s) * 1000) AS BIGINT)"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+
+def _contact_after() -> Exists:
+    """A contact event of the same case after the handover (`at`), at most until `until` (epoch milliseconds,
+    edge included)."""
+    # Non-correlated IN lists (evaluated once), so the probe per handover step joins nothing.
+    channels = Channel.objects.filter(kind__in=CONTACT_KINDS).values("id")
+    activities = Activity.objects.filter(touchpoint__channel__kind__in=CONTACT_KINDS).values("id")
+    contact = Q(channel_id__in=channels) | Q(channel__isnull=True, activity_id__in=activities)
+    later = Event.objects.filter(contact, case=OuterRef("case"), timestamp__gt=OuterRef("at"))
+    return Exists(later.annotate(ms=EpochMillis("timestamp")).filter(ms__lte=OuterRef("until")))
 
 
 def _volumes(crossings, window_days: int) -> dict[tuple, Handover]:
-    until = ExpressionWrapper(F("at") + timedelta(days=window_days), output_field=DateTimeField())
+    until = EpochMillis("at") + Value(window_days * 86_400_000)
     rows = (
         crossings.annotate(until=until)
         .values("a", "b")
         .annotate(
             n=Count("id"),
             cases=Count("case", distinct=True),
-            again=Count("case", distinct=True, filter=_contact_after(window_days)),
+            again=Count("case", distinct=True, filter=_contact_after()),
         )
         .order_by()
     )
@@ -225,50 +241,56 @@ def _quantile(at_rank: dict, total: int, q: float) -> float:
     return at_rank[low] + (at_rank[high] - at_rank[low]) * (rank - low)
 
 
-def _latest_nps(query: HandoverQuery) -> Subquery:
-    """The customer's latest NPS answer (0–10): from the period's first day on, up to its last day plus the
-    window (feedback follows the journey). Each customer counts once."""
-    answers = Feedback.objects.filter(customer=OuterRef("customer_id"), nps__isnull=False)
+def _latest_scores(query: HandoverQuery):
+    """Per customer their latest NPS answer (0–10), as rows (customer_id, nps): from the period's first day on, up
+    to its last day plus the window (feedback follows the journey). Ranked once in the database, then joined."""
+    answers = Feedback.objects.filter(nps__isnull=False, customer__isnull=False)
     if query.filters.start:
         answers = answers.filter(responded_at__gte=_day_start(query.filters.start))
     if query.filters.end:
         answers = answers.filter(responded_at__lt=_day_start(query.filters.end) + timedelta(days=1 + query.window_days))
-    return Subquery(answers.order_by("-responded_at", "-id").values("nps")[:1])
+    order = [F("responded_at").desc(), F("id").desc()]
+    latest = answers.annotate(r=Window(RowNumber(), partition_by=[F("customer_id")], order_by=order)).filter(r=1)
+    return latest.values("customer_id", "nps").order_by()
 
 
 def _day_start(day) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def _score_counts(score: str = "score") -> dict:
-    return {
-        "p": Count("customer_id", distinct=True, filter=Q(**{f"{score}__gte": 9})),
-        "d": Count("customer_id", distinct=True, filter=Q(**{f"{score}__lte": 6})),
-        "n": Count("customer_id", distinct=True, filter=Q(**{f"{score}__isnull": False})),
-    }
+EVERYONE = """
+SELECT COUNT(CASE WHEN s.nps >= 9 THEN 1 END), COUNT(CASE WHEN s.nps <= 6 THEN 1 END), COUNT(*)
+FROM (%s) c JOIN (%s) s ON s.customer_id = c.customer_id
+"""
+CROSSED = """
+SELECT c.a, c.b, COUNT(DISTINCT CASE WHEN s.nps >= 9 THEN c.customer END),
+       COUNT(DISTINCT CASE WHEN s.nps <= 6 THEN c.customer END), COUNT(DISTINCT c.customer)
+FROM (%s) c JOIN (%s) s ON s.customer_id = c.customer
+GROUP BY c.a, c.b
+"""
 
 
-def _all_customers(cases, latest: Subquery) -> tuple[int, int, int]:
+def _joined(template: str, first, scores) -> list[tuple]:
+    first_sql, first_params = first.query.sql_with_params()
+    scores_sql, scores_params = scores.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(template % (first_sql, scores_sql), (*first_params, *scores_params))
+        return cursor.fetchall()
+
+
+def _all_customers(cases, scores) -> tuple[int, int, int]:
     """(promoters, detractors, answers) over the distinct customers of the selected cases."""
-    customers = Customer.objects.filter(pk__in=cases.filter(customer__isnull=False).values("customer_id"))
-    row = customers.annotate(customer_id=F("pk"), score=latest).aggregate(**_score_counts())
-    return row["p"], row["d"], row["n"]
+    customers = cases.filter(customer__isnull=False).values("customer_id").distinct().order_by()
+    return tuple(_joined(EVERYONE, customers, scores)[0])
 
 
-def _satisfaction(crossings, latest: Subquery, figures: dict, everyone: tuple) -> None:
+def _satisfaction(crossings, scores, figures: dict, everyone: tuple) -> None:
     """NPS of the customers whose case crossed A → B against all other customers of the selected cases
     (everyone minus the crossing ones: each customer is in exactly one of the two groups)."""
-    rows = (
-        crossings.filter(case__customer__isnull=False)
-        .annotate(customer_id=F("case__customer_id"))
-        .annotate(score=latest)
-        .values("a", "b")
-        .annotate(**_score_counts())
-        .order_by()
-    )
-    for row in rows:
-        item = figures[(row["a"], row["b"])]
-        inside = (row["p"], row["d"], row["n"])
+    crossing = crossings.filter(case__customer__isnull=False).annotate(customer=F("case__customer_id"))
+    for a, b, *counts in _joined(CROSSED, crossing.values("a", "b", "customer").order_by(), scores):
+        item = figures[(a, b)]
+        inside = tuple(counts)
         outside = tuple(total - part for total, part in zip(everyone, inside, strict=True))
         item.crossed, item.rest = nps(*inside), nps(*outside)
         item.difference = nps_difference(inside, outside)
