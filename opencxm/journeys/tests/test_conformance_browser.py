@@ -72,9 +72,10 @@ def test_the_journey_map_shows_designed_against_actual(signed_in_page):
 
     page.fill("#id_end", "2025-01-01")
     page.locator(".jm-conformance-form").get_by_role("button", name="Vergleichen").click()
-    page.wait_for_selector("text=Keiner der 0 Fälle")
+    page.wait_for_selector("text=Im gewählten Ereignisprotokoll und Zeitraum gibt es keine Fälle.")
     assert (
         page.locator("#jm-conformance-lane td").inner_text()
         == "Kein Fall der gewählten Ereignisdaten berührt diese Journey."
     )
+    screenshot(page, "journeys-map-designed-against-actual-empty")
     assert page.csp_errors == []
