@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from opencxm.accounts.models import ApiToken
 from opencxm.core.api_auth import token_digest
@@ -33,6 +34,13 @@ ROWS = [
     ("c6", "Order", 0, ""), ("c6", "Note", 5, "service"), ("c6", "Visit", 70, ""),  # sales -> service -> field
     ("c7", "Order", 0, "service"), ("c7", "Visit", 80, ""),  # the event's department wins: service -> field
 ]  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 def at(day: int, hour: int = 12) -> datetime:
@@ -191,8 +199,7 @@ def test_api_takes_the_new_filters(log, api):
     assert api("handover=sales")[0] == 422
 
 
-def test_page_takes_the_new_filters(log, client, world, settings):
-    settings.LANGUAGE_CODE = "en"
+def test_page_takes_the_new_filters(log, client, world):
     client.force_login(world.users["viewer"])
     page = client.get("/events/discover/?handover_from=sales&handover_to=field&nps_band=passive").content.decode()
     assert '<div class="h1 mb-0" id="case-count">1</div>' in page
@@ -212,8 +219,7 @@ CSV = (
 )
 
 
-def test_upload_message_counts_repeats_and_events_already_present(client, world, settings):
-    settings.LANGUAGE_CODE = "en"
+def test_upload_message_counts_repeats_and_events_already_present(client, world):
     client.force_login(world.users["cx_team"])
     client.post("/events/upload/", {"file": SimpleUploadedFile("crm.csv", CSV), "log": ""})
     page = client.get("/events/").content.decode()
