@@ -120,3 +120,13 @@ def test_api_refuses_a_reversed_period_and_an_unknown_log(journey, client):
     assert response.status_code == 422 and "start" in response.json()["detail"]
     response = client.get(url + "?log=7f1c6b8e-0000-4000-8000-000000000000")
     assert (response.status_code, response.json()) == (404, {"detail": "Unknown event log."})
+
+
+def test_the_fragment_runs_a_fixed_number_of_queries(journey, client, django_assert_num_queries):
+    client.get("/journeys/")  # warm the session
+    with django_assert_num_queries(11):
+        client.get(f"/journeys/{journey.public_id}/conformance/", headers=HTMX)
+    write_events([(f"more-{n}", activity, n + minute) for n in range(20)
+                  for minute, activity in enumerate(["Web", "Shop", "Other"][: 1 + n % 3])])  # fmt: skip
+    with django_assert_num_queries(11):
+        client.get(f"/journeys/{journey.public_id}/conformance/", headers=HTMX)
