@@ -42,6 +42,7 @@ the demo cases on those rows (a case protects its feedback record); the next loa
 
 import random
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -50,7 +51,8 @@ from unittest import mock
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import CharField, Q, Value
+from django.db.models.functions import Cast, Concat, LPad
 from django.utils import timezone
 
 from opencxm.accounts.models import Department, Membership, User
@@ -1065,6 +1067,21 @@ HANDOVERS = {
     ("beschwerdemanagement", ""): ("kundenservice",),
     ("kundenservice", ""): ("beschwerdemanagement",),
 }
+# touchpoint -> receiving departments, following the designed handovers of the journeys where one exists
+# (the handover view counts those); other touchpoints fall back to HANDOVERS
+TOUCHPOINT_HANDOVERS = {
+    "TP-WEB-02": ("auftragsmanagement",), "TP-WEB-04": ("auftragsmanagement",),
+    "TP-MAIL-01": ("logistik", "aussendienst"), "TP-VERS-01": ("aussendienst",),
+    "TP-HOT-08": ("technik", "auftragsmanagement"), "TP-TECH-01": ("technik", "auftragsmanagement"),
+    "TP-TECH-02": ("technik",), "TP-TECH-04": ("technik",),
+    "TP-TECH-03": ("auftragsmanagement", "logistik", "kundenservice"),
+    "TP-HOT-03": ("aussendienst",), "TP-HOT-02": ("auftragsmanagement",),
+    "TP-HOT-05": ("beschwerdemanagement", "rechnungswesen"), "TP-HOT-04": ("beschwerdemanagement",),
+    "TP-BRIEF-02": ("kundenservice",), "TP-BRIEF-03": ("kundenservice",), "TP-BRIEF-04": ("kundenservice",),
+    "TP-SMS-03": ("rechnungswesen", "kundenservice"), "TP-APP-04": ("kundenservice",),
+    "TP-WEB-06": ("kundenservice",), "TP-BRIEF-05": ("rechnungswesen", "kundenservice"),
+    "TP-HOT-06": ("kundenservice",), "TP-MAIL-08": ("kundenservice",), "TP-HOT-09": ("kundenservice",),
+}  # fmt: skip
 HANDOVER_NOTES = {
     "technik": "Bitte Leitung und Schaltung prüfen; vor Ort war alles angeschlossen. Die Aussage des Kunden "
     "steht oben, bitte nicht erneut abfragen.",
@@ -1507,7 +1524,7 @@ def _history(context: _Context, draft: _CaseDraft, rng: random.Random, cutoff: d
         target = "closed" if roll < 0.12 else "working" if roll < 0.45 else "open"
     group = _group(draft.feedback.touchpoint.code if draft.feedback.touchpoint_id else None)
     if target != "open":
-        _work(context, draft, rng, group, cutoff, handover_chance=0.3 if target != "stuck" else 0.6)
+        _work(context, draft, rng, group, cutoff, handover_chance=0.35 if target != "stuck" else 0.6)
     if target == "closed":
         worker = draft.assignee or _worker(context, draft.department, rng)
         moment = _working_time(draft.last() + timedelta(hours=rng.uniform(1, 30)))
@@ -1525,8 +1542,8 @@ def _worker(context: _Context, department: Department, rng: random.Random) -> Us
 def _work(context, draft: _CaseDraft, rng, group: str, cutoff: datetime, *, handover_chance: float) -> None:
     """Assign, comment, maybe hand over (and be picked up there), all before `cutoff`."""
     worker = _worker(context, draft.department, rng)
+    targets = _targets(draft, group)
     if worker is None:  # no ambassador or contributor (Logistik, Rechnungswesen): the CX team hands some on
-        targets = HANDOVERS.get((draft.department.code, group))
         moment = _working_time(draft.created + timedelta(hours=rng.uniform(4, 40)))
         if targets and moment < cutoff and rng.random() < 0.6:
             to = context.departments[targets[0]]
@@ -1545,7 +1562,6 @@ def _work(context, draft: _CaseDraft, rng, group: str, cutoff: datetime, *, hand
         moment = _working_time(moment + timedelta(hours=rng.uniform(0.5, 6)))
         if moment < cutoff:
             draft.comment(moment, worker, rng.choice(COMMENTS.get(group) or COMMENTS[""]))
-    targets = HANDOVERS.get((draft.department.code, group))
     if targets and rng.random() < handover_chance:
         to = context.departments[rng.choice(targets)]
         moment = _working_time(draft.last() + timedelta(hours=rng.uniform(0.5, 10)))
@@ -1559,6 +1575,12 @@ def _work(context, draft: _CaseDraft, rng, group: str, cutoff: datetime, *, hand
             moment = _working_time(moment + timedelta(hours=rng.uniform(0.5, 8)))
             if moment < cutoff:
                 draft.comment(moment, receiver, rng.choice(COMMENTS.get(_group_of(to.code)) or COMMENTS[""]))
+
+
+def _targets(draft: _CaseDraft, group: str) -> tuple[str, ...]:
+    code = draft.feedback.touchpoint.code if draft.feedback.touchpoint_id else ""
+    targets = TOUCHPOINT_HANDOVERS.get(code) or HANDOVERS.get((draft.department.code, group)) or ()
+    return tuple(target for target in targets if target != draft.department.code)
 
 
 def _group_of(department_code: str) -> str:
@@ -1650,42 +1672,48 @@ def _fresh_cases(context: _Context) -> list[_CaseDraft]:
 
 
 def _write(drafts: list[_CaseDraft]) -> None:
-    """Cases, their events and audit entries in bulk, with the times they happened."""
+    """Cases, their events and audit entries in bulk (`demo.feedback`'s executemany insert), with the times
+    they happened; the case numbers as the services give them ("C-<year>-<id>")."""
     if not drafts:
         return
-    cases = [
-        Case(
-            feedback=d.feedback, rule=d.rule, customer_id=d.feedback.customer_id,
-            touchpoint_id=d.feedback.touchpoint_id,
-            department=d.department, assignee=d.assignee, status=d.status, priority=d.priority,
-            sla_due_at=d.sla_due_at, escalated_at=d.escalated_at, root_cause=d.root_cause,
-            root_cause_detail=d.root_cause_detail, resolution=d.resolution, closed_at=d.closed_at, version=d.version,
-        )
+    ids = {}
+    for draft in drafts:
+        ids[draft.feedback.pk] = uuid.uuid4()
+    rows = (
+        {
+            "public_id": ids[d.feedback.pk], "created_at": d.created, "updated_at": d.last(), "number": None,
+            "feedback_id": d.feedback.pk, "rule_id": d.rule.pk if d.rule else None,
+            "customer_id": d.feedback.customer_id, "touchpoint_id": d.feedback.touchpoint_id,
+            "department_id": d.department.pk, "assignee_id": d.assignee.pk if d.assignee else None,
+            "status": d.status, "priority": d.priority, "sla_due_at": d.sla_due_at, "escalated_at": d.escalated_at,
+            "root_cause": d.root_cause, "root_cause_detail": d.root_cause_detail, "resolution": d.resolution,
+            "closed_at": d.closed_at, "version": d.version,
+        }
         for d in drafts
-    ]  # fmt: skip
-    Case.objects.bulk_create(cases)
-    if any(case.pk is None for case in cases):  # a backend that returns no keys
-        by_feedback = dict(
-            Case.objects.filter(feedback__in=[d.feedback for d in drafts]).values_list("feedback_id", "pk")
-        )
-        for case in cases:
-            case.pk = by_feedback[case.feedback_id]
-    for case, draft in zip(cases, drafts, strict=True):
-        case.number = f"C-{draft.created.year}-{case.pk:06d}"
-        case.created_at = draft.created
-        case.updated_at = draft.last()
-    Case.objects.bulk_update(cases, ["number", "created_at", "updated_at"], batch_size=500)
+    )  # fmt: skip
+    demo_feedback._insert(Case, rows)
+    pks = dict(Case.objects.filter(public_id__in=list(ids.values())).values_list("public_id", "pk"))
+    for year in sorted({d.created.year for d in drafts}):
+        wanted = [pks[ids[d.feedback.pk]] for d in drafts if d.created.year == year]
+        number = Concat(Value(f"C-{year}-"), LPad(Cast("pk", CharField()), 6, Value("0")), output_field=CharField())
+        Case.objects.filter(pk__in=wanted).update(number=number)
     events, audits = [], []
-    for case, draft in zip(cases, drafts, strict=True):
+    for draft in drafts:
+        public_id = ids[draft.feedback.pk]
+        case_id = pks[public_id]
+        number = f"C-{draft.created.year}-{case_id:06d}"
         for event in draft.events:
-            events.append(CaseEvent(case=case, **event))
+            events.append({
+                "case_id": case_id, "kind": event["kind"], "at": event["at"], "note": event["note"],
+                "data": event["data"], "actor_id": event["actor"].pk if event["actor"] else None,
+                "department_id": event["department"].pk,
+                "from_department_id": event["from_department"].pk if event["from_department"] else None,
+            })  # fmt: skip
         for at, actor, action, changes in draft.audits:
-            entry = AuditEntry(actor=actor, action=action, object_type=Case._meta.label_lower,
-                               object_id=case.public_id, object_repr=case.number, changes=changes)  # fmt: skip
-            audits.append((at, entry))
-    CaseEvent.objects.bulk_create(events, batch_size=1000)
-    entries = AuditEntry.objects.bulk_create([entry for _at, entry in audits], batch_size=1000)
-    if all(entry.pk is not None for entry in entries):
-        for (at, _entry), entry in zip(audits, entries, strict=True):
-            entry.at = at
-        AuditEntry.objects.bulk_update(entries, ["at"], batch_size=1000)
+            audits.append({
+                "at": at, "actor_id": actor.pk if actor else None, "action": action,
+                "object_type": Case._meta.label_lower, "object_id": public_id, "object_repr": number,
+                "changes": changes,
+            })  # fmt: skip
+    demo_feedback._insert(CaseEvent, events)
+    demo_feedback._insert(AuditEntry, audits)
