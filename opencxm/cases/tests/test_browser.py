@@ -80,3 +80,32 @@ def test_hand_a_case_over_and_close_it(signed_in_page):
     stored = Case.objects.get(pk=case.pk)
     assert (stored.status, stored.root_cause) == ("closed", "process")
     assert page.csp_errors == []
+
+
+@pytest.mark.browser
+def test_a_rule_on_negative_comments_about_chosen_topics(signed_in_page):
+    """The CX team picks the trigger: the threshold gives way to the topics, which the rule then keeps."""
+    from opencxm.cases.models import CaseRule
+    from tests.factories_textanalytics import TopicFactory
+
+    lead = _member("carla", f.DepartmentFactory(code="cx", name="CX-Team"), "cx_team", "Carla", "CX")
+    billing = TopicFactory(key="billing", name_de="Rechnung", name_en="Billing")
+    TopicFactory(key="billing.wrong", parent=billing, name_de="Falsche Rechnung", name_en="Wrong invoice")
+    TopicFactory(key="app", name_de="App", name_en="App")
+    page = signed_in_page(lead)
+    page.goto(f"{page.base_url}/cases/rules/new/")
+    page.wait_for_load_state("networkidle")
+    assert page.is_visible("#id_threshold") and not page.is_visible("#id_topics")
+    page.fill("#id_name", "Rechnungsärger")
+    page.select_option("#id_trigger", value="negative_topic")
+    assert page.is_visible("#id_topics") and not page.is_visible("#id_threshold")
+    page.select_option("#id_topics", label=["Rechnung", "Rechnung › Falsche Rechnung"])
+    screenshot(page, "cases-rule-topics")
+    page.click("button[type=submit]:has-text('Speichern')")
+    page.wait_for_url(f"{page.base_url}/cases/rules/")
+    assert "Negativer Kommentar zu einem Thema" in page.inner_text("table")
+    screenshot(page, "cases-rules-list")
+    rule = CaseRule.objects.get()
+    assert (rule.trigger, rule.threshold) == ("negative_topic", None)
+    assert sorted(rule.topics.values_list("key", flat=True)) == ["billing", "billing.wrong"]
+    assert page.csp_errors == []
