@@ -9,6 +9,12 @@ process via os.wait4). The reference, in this script, loads the same rows into a
 columns: PostgreSQL `COPY ... FROM STDIN (FORMAT csv)`, SQLite `executemany` in one transaction (same
 pragmas as the product: WAL, synchronous=NORMAL). Reported: rows/s of both, the ratio product/raw
 (goal on PostgreSQL: >= 0.2) and peak RSS (goal: < 500 MB whatever the file size). Medians of --repeat runs.
+
+A third figure, the schema floor (skip with --no-floor), moves the same rows with one `INSERT ... SELECT` from
+the plain table into the product's own feedback table of a fresh database (its indexes, check constraints and
+foreign keys; the deferred PostgreSQL foreign-key checks run at the timed COMMIT): what the table alone costs,
+with no validation, upsert or rollups. floor/raw shows how far the goal can be met at all with this schema,
+product/floor how much the import adds on top.
 """
 
 import argparse
@@ -51,7 +57,7 @@ def count_feedback(db: Database) -> int:
         return conn.execute("SELECT count(*) FROM feedback_feedback").fetchone()[0]
 
 
-def raw_postgresql(db: Database, path: Path, rows: int) -> dict:
+def raw_postgresql(db: Database, path: Path, rows: int, keep: bool = False) -> dict:
     with db.connect_pg() as conn:
         conn.execute("DROP TABLE IF EXISTS bench_raw")
         conn.execute(f"CREATE TABLE bench_raw ({RAW_COLUMNS.format(ts='timestamptz')})")
@@ -64,13 +70,14 @@ def raw_postgresql(db: Database, path: Path, rows: int) -> dict:
         conn.commit()
         seconds = time.perf_counter() - started
         stored = conn.execute("SELECT count(*) FROM bench_raw").fetchone()[0]
-        conn.execute("DROP TABLE bench_raw")
+        if not keep:
+            conn.execute("DROP TABLE bench_raw")
         conn.commit()
     assert stored == rows, stored
     return {"seconds": seconds, "rows_per_s": rows / seconds}
 
 
-def raw_sqlite(db: Database, path: Path, rows: int) -> dict:
+def raw_sqlite(db: Database, path: Path, rows: int, keep: bool = False) -> dict:
     conn = sqlite3.connect(db.sqlite_path(), isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
@@ -85,7 +92,8 @@ def raw_sqlite(db: Database, path: Path, rows: int) -> dict:
         conn.execute("COMMIT")
     seconds = time.perf_counter() - started
     stored = conn.execute("SELECT count(*) FROM bench_raw").fetchone()[0]
-    conn.execute("DROP TABLE bench_raw")
+    if not keep:
+        conn.execute("DROP TABLE bench_raw")
     conn.close()
     assert stored == rows, stored
     return {"seconds": seconds, "rows_per_s": rows / seconds}
@@ -101,11 +109,70 @@ def _typed(row: list[str]) -> tuple:
 
 RAW = {"sqlite": raw_sqlite, "postgresql": raw_postgresql}
 
+# The schema floor: the same rows moved by ONE SQL statement from a plain table into the product's feedback
+# table (its 11 indexes, check constraints and 6 foreign keys, deferred on PostgreSQL and checked at COMMIT),
+# without any validation, upsert logic or rollups. No import into that table can be faster than this.
+FLOOR_INSERT = """
+    INSERT INTO feedback_feedback (public_id, created_at, updated_at, source_id, external_id, kind, responded_at,
+        touchpoint_id, channel_id, segment_id, nps, csat, ces, scores, comment, language, attributes)
+    SELECT {uuid}, {now}, {now}, {source}, r.external_id, 'response', {moment}, t.id, c.id, s.id,
+        r.nps, r.csat, r.ces, '{{}}', coalesce(r.comment, ''), '', '{{}}'
+    FROM bench_raw r LEFT JOIN touchpoints_touchpoint t ON lower(t.code) = lower(r.touchpoint)
+    LEFT JOIN touchpoints_channel c ON lower(c.code) = lower(r.channel)
+    LEFT JOIN journeys_segment s ON lower(s.code) = lower(r.segment)
+"""
+FLOOR_SOURCE = """
+    INSERT INTO feedback_datasource (public_id, created_at, updated_at, name, kind, description, layout, mapping)
+    VALUES ({uuid}, {now}, {now}, 'Schema floor', 'survey', '', '', '{{}}')
+"""
 
-def bench_engine(engine: str, path: Path, rows: int, repeat: int, db_name: str = "opencxm_bench") -> dict:
+
+def floor_postgresql(db: Database, path: Path, rows: int) -> dict:
+    db.fresh()
+    raw_postgresql(db, path, rows, keep=True)  # untimed here: only fills bench_raw
+    values = {"uuid": "gen_random_uuid()", "now": "now()"}
+    with db.connect_pg() as conn:
+        source = conn.execute(FLOOR_SOURCE.format(**values) + " RETURNING id").fetchone()[0]
+        conn.commit()
+        started = time.perf_counter()
+        conn.execute(FLOOR_INSERT.format(**values, source=source, moment="r.responded_at"))
+        conn.commit()  # the deferred foreign-key checks run here
+        seconds = time.perf_counter() - started
+        stored = conn.execute("SELECT count(*) FROM feedback_feedback").fetchone()[0]
+    assert stored == rows, stored
+    return {"seconds": seconds, "rows_per_s": rows / seconds}
+
+
+def floor_sqlite(db: Database, path: Path, rows: int) -> dict:
+    db.fresh()
+    raw_sqlite(db, path, rows, keep=True)
+    conn = sqlite3.connect(db.sqlite_path(), isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    values = {"uuid": "lower(hex(randomblob(16)))", "now": "datetime('now')"}
+    source = conn.execute(FLOOR_SOURCE.format(**values)).lastrowid
+    moment = "replace(replace(r.responded_at, 'T', ' '), 'Z', '')"
+    started = time.perf_counter()
+    conn.execute("BEGIN")
+    conn.execute(FLOOR_INSERT.format(**values, source=source, moment=moment))
+    conn.execute("COMMIT")
+    seconds = time.perf_counter() - started
+    stored = conn.execute("SELECT count(*) FROM feedback_feedback").fetchone()[0]
+    conn.close()
+    assert stored == rows, stored
+    return {"seconds": seconds, "rows_per_s": rows / seconds}
+
+
+FLOOR = {"sqlite": floor_sqlite, "postgresql": floor_postgresql}
+
+
+def bench_engine(
+    engine: str, path: Path, rows: int, repeat: int, db_name: str = "opencxm_bench", with_floor: bool = True
+) -> dict:
     db = Database(engine, db_name)
     db.prepare_template()
-    product, raw = [], []
+    product, raw, floor = [], [], []
     for attempt in range(1, repeat + 1):
         result = product_import(db, path, rows)
         log(f"{engine} product #{attempt}: {result['seconds']:.1f} s, {result['rows_per_s']:.0f} rows/s, "
@@ -114,13 +181,22 @@ def bench_engine(engine: str, path: Path, rows: int, repeat: int, db_name: str =
         reference = RAW[engine](db, path, rows)  # same fresh database, right after the product run
         log(f"{engine} raw #{attempt}: {reference['seconds']:.2f} s, {reference['rows_per_s']:.0f} rows/s")
         raw.append(reference)
+        if with_floor:
+            schema = FLOOR[engine](db, path, rows)
+            log(f"{engine} schema floor #{attempt}: {schema['seconds']:.2f} s, {schema['rows_per_s']:.0f} rows/s")
+            floor.append(schema)
     product_rate = median([r["rows_per_s"] for r in product])
     raw_rate = median([r["rows_per_s"] for r in raw])
+    floor_rate = median([r["rows_per_s"] for r in floor]) if floor else None
     return {
         "rows": rows,
         "product_rows_per_s": round(product_rate),
         "raw_rows_per_s": round(raw_rate),
         "ratio": round(product_rate / raw_rate, 4),
+        "floor_rows_per_s": round(floor_rate) if floor else None,
+        "floor_over_raw": round(floor_rate / raw_rate, 4) if floor else None,
+        "product_over_floor": round(product_rate / floor_rate, 4) if floor else None,
+        "floor_seconds": [round(r["seconds"], 3) for r in floor],
         "peak_rss_mb": round(max(r["peak_rss_mb"] for r in product), 1),
         "product_seconds": [round(r["seconds"], 2) for r in product],
         "raw_seconds": [round(r["seconds"], 3) for r in raw],
@@ -138,6 +214,7 @@ def main(argv=None) -> None:
     parser.add_argument("--csv", type=Path, help="CSV to use (default: generated under /tmp, reused)")
     parser.add_argument("--name", help="result file name (default: import-<rows>)")
     parser.add_argument("--db-name", default="opencxm_bench", help="bench database name (and <name>_tpl template)")
+    parser.add_argument("--no-floor", action="store_true", help="skip the schema floor (plain INSERT ... SELECT)")
     args = parser.parse_args(argv)
     path = args.csv or Path(f"/tmp/opencxm-bench-feedback-{args.rows}.csv")
     if not path.exists():
@@ -146,14 +223,16 @@ def main(argv=None) -> None:
     results = {}
     command = "python bench/import_bench.py " + " ".join(argv if argv is not None else sys.argv[1:])
     for engine in args.engines.split(","):
-        results[engine] = bench_engine(engine, path, args.rows, args.repeat, args.db_name)
+        results[engine] = bench_engine(engine, path, args.rows, args.repeat, args.db_name, not args.no_floor)
         # saved after every engine, so a failure later keeps the figures measured so far
         save(args.name or f"import-{args.rows}", {"command": command.strip(), "repeat": args.repeat,
                                                   "csv_mb": round(path.stat().st_size / 1e6, 1),
                                                   "results": results})  # fmt: skip
     for engine, r in results.items():
         print(f"{engine}: {r['rows']} rows, product {r['product_rows_per_s']} rows/s, "
-              f"raw {r['raw_rows_per_s']} rows/s, ratio {r['ratio']:.3f}, peak RSS {r['peak_rss_mb']} MB")  # fmt: skip
+              f"raw {r['raw_rows_per_s']} rows/s, ratio {r['ratio']:.3f}, peak RSS {r['peak_rss_mb']} MB, "
+              f"schema floor {r['floor_rows_per_s']} rows/s (floor/raw {r['floor_over_raw']}, "
+              f"product/floor {r['product_over_floor']})")  # fmt: skip
 
 
 if __name__ == "__main__":
