@@ -18,7 +18,7 @@ from opencxm.touchpoints.models import Touchpoint
 
 VARIANTS_SHOWN = 50
 MAP_EDGES_ALL = 25  # a map with more directly-follows edges starts with only the busiest shown
-MAP_COVERAGE = 80  # ... those covering this percentage of all steps
+MAP_COVERAGE = 95  # ... those covering this percentage of all steps
 
 
 def event_message(error: EventError) -> str:

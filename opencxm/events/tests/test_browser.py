@@ -1,9 +1,12 @@
 """Event pages in a real browser: discovery tables and mapping an activity in place (HTMX), German."""
 
+from pathlib import Path
+
 import pytest
 
+from opencxm.events import services
 from tests import factories as f
-from tests.browser import screenshot
+from tests.browser import ARTIFACTS, screenshot
 from tests.factories_events import write_events
 
 ROWS = [
@@ -59,6 +62,11 @@ def _charts_drawn(page):
     page.wait_for_timeout(1200)  # the charts' entry animation
 
 
+def _map_shot(page, name):
+    """The process map alone, large enough to judge labels and edges."""
+    page.locator("#process-map").screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
 def _click_node(page, name):
     """Click the centre of a process-map node (its pixel position from the chart itself)."""
     page.locator("#process-map").scroll_into_view_if_needed()
@@ -93,7 +101,7 @@ def test_process_map_sankey_and_tables_in_the_browser(signed_in_page):
     page.mouse.move(5, 5)  # no hover highlight in the picture
     page.wait_for_timeout(400)
     screenshot(page, "events-process-map")
-    page.locator("#process-map").screenshot(path=str(screenshot(page, "events-process-map").parent / "events-map.png"))
+    _map_shot(page, "events-map")
     # fewer edges: only the busiest steps covering half of all steps
     page.locator("#map-coverage").fill("50")
     shown, total = page.locator("[data-coverage-count=process-map]").inner_text().split(" / ")
@@ -111,4 +119,23 @@ def test_process_map_sankey_and_tables_in_the_browser(signed_in_page):
     assert page.locator("#loops tbody tr", has_text="Hotline angerufen").is_visible()
     page.get_by_role("tab", name="Aktivitäten, Starts und Enden").click()
     assert page.locator("#ends").is_visible()
+    assert page.csp_errors == []
+
+
+HELPDESK = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "event-logs" / "helpdesk.xes.gz"
+
+
+@pytest.mark.browser
+def test_process_map_of_a_real_log_starts_with_the_busiest_edges(signed_in_page):
+    if not HELPDESK.exists():
+        pytest.skip("real event logs not available")
+    services.events_import_file(actor=None, path=HELPDESK, filename=HELPDESK.name, log_name="helpdesk")
+    page = signed_in_page(f.UserFactory(username="reader"))
+    page.goto(f"{page.base_url}/events/discover/")
+    _charts_drawn(page)
+    shown, total = page.locator("[data-coverage-count=process-map]").inner_text().split(" / ")
+    assert page.locator("#map-coverage").input_value() == "95"
+    assert 0 < int(shown) < int(total)
+    screenshot(page, "events-process-map-helpdesk")
+    _map_shot(page, "events-map-helpdesk")
     assert page.csp_errors == []

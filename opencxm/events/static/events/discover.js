@@ -24,6 +24,25 @@
     return String(text).replace(/[{}|]/g, " ");
   }
 
+  // Lines of at most `width` characters, broken at spaces (a longer word stays whole), so neighbouring
+  // columns' labels do not run into each other.
+  function wrap(text, width) {
+    var lines = [];
+    var line = "";
+    text.split(/\s+/).forEach(function (word) {
+      if (line && (line + " " + word).length > width) {
+        lines.push(line);
+        line = word;
+      } else {
+        line = line ? line + " " + word : word;
+      }
+    });
+    if (line) {
+      lines.push(line);
+    }
+    return lines.length ? lines : [text];
+  }
+
   function num(value) {
     return Number(value).toLocaleString(document.documentElement.lang || undefined);
   }
@@ -150,7 +169,7 @@
     var picked = visibleEdges(spec, coverage);
     // Nodes are placed in pixels of the drawing box; two invisible corner anchors make the graph's bounding
     // box equal the drawing box, so ECharts scales x and y alike (no stretched symbols, readable edge labels).
-    var box = { left: 70, right: 90, top: 40, bottom: 50 };
+    var box = { left: 70, right: 90, top: 40, bottom: 72 };
     var width = Math.max(element.clientWidth, 400) - box.left - box.right;
     var height = Math.max(element.clientHeight, 300) - box.top - box.bottom;
     var columns = 1;
@@ -192,7 +211,11 @@
           padding: [2, 4],
           borderRadius: 3,
           // rich text: braces and bars in a name would be read as markup
-          formatter: special ? node.name : "{name|" + plain(node.name) + "}\n{count|" + countText(spec, node) + "}",
+          formatter: special
+            ? node.name
+            : wrap(plain(node.name), Math.max(10, Math.floor((dx - 12) / 6.5))).map(function (line) {
+              return "{name|" + line + "}";
+            }).join("\n") + "\n{count|" + countText(spec, node) + "}",
           rich: {
             name: { color: DARK, fontSize: 12, lineHeight: 15, align: "center" },
             count: { color: "#49566c", fontSize: 11, lineHeight: 14, align: "center" },
