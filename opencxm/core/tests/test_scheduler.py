@@ -275,3 +275,35 @@ def test_two_worker_processes_run_each_due_job_once(tmp_path):
     assert escalated == "1 1"
     opencxm("worker", "--batch", "--no-startup-delay")  # the same slots: nothing new
     assert opencxm("shell", "-c", STATE).strip().splitlines()[-3] == jobs
+
+
+@pytest.mark.timeout_sensitive
+def test_serve_escalates_overdue_cases_by_itself(tmp_path):
+    """`opencxm serve` starts the worker with the scheduler: an overdue case is escalated without cron."""
+    import socket
+    import sqlite3
+    import time
+
+    env = _env(tmp_path) | {"OPENCXM_ESCALATION_EVERY_MINUTES": "5"}
+    for args in (["migrate", "--verbosity", "0"], ["shell", "-c", OVERDUE_CASE]):
+        result = subprocess.run([OPENCXM, *args], env=env, capture_output=True, text=True, timeout=180)
+        assert result.returncode == 0, result.stderr
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([OPENCXM, "serve", "--port", str(port), "--skip-migrate"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    database = tmp_path / "data" / "opencxm.sqlite3"
+    try:
+        deadline, escalated = time.monotonic() + 120, None
+        while escalated is None and time.monotonic() < deadline and server.poll() is None:
+            time.sleep(1)
+            with sqlite3.connect(database, timeout=10) as db:
+                escalated = db.execute("SELECT escalated_at FROM cases_case").fetchone()[0]
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    assert escalated is not None
+    with sqlite3.connect(database) as db:
+        runs = db.execute("SELECT worker FROM core_scheduledrun WHERE job = 'cases.escalate_overdue'").fetchall()
+    assert runs  # claimed by the serve's worker (a second one only if a 5-minute slot began meanwhile)
