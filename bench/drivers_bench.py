@@ -214,7 +214,8 @@ def main(argv=None) -> None:
         return
     results = {engine: run_engine(engine, args) for engine in args.engines.split(",")}
     command = "python bench/drivers_bench.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    save(f"drivers-{args.rows}", {"command": command.strip(), "repeat": args.repeat, "results": results})
+    name = f"drivers-{args.rows}" + ("" if len(results) > 1 else f"-{next(iter(results))}")
+    save(name, {"command": command.strip(), "repeat": args.repeat, "results": results})
 
 
 if __name__ == "__main__":

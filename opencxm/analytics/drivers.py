@@ -465,15 +465,16 @@ def reading(report: DriverReport, analysis: Analysis) -> str:
     """One or two sentences saying what to fix for the analysis's segment ("fixing X matters most for Y")."""
     from django.utils.translation import gettext as _
 
-    segment, outcome = segment_label(report, analysis), outcome_label(report.outcome)
+    segment = _("all customers") if analysis.segment_id is None else segment_label(report, analysis)
+    outcome = outcome_label(report.outcome)
     if analysis.n < MIN_CUSTOMERS:
         return _(
-            "%(segment)s: too few customers with a relationship rating in this period (%(n)s; at least %(minimum)s "
-            "are needed)."
+            "For %(segment)s there are too few customers with a relationship rating in this period (%(n)s; at least "
+            "%(minimum)s are needed)."
         ) % {"segment": segment, "n": number(analysis.n), "minimum": MIN_CUSTOMERS}
     top = analysis.top
     if top is None:
-        return _("%(segment)s: no touchpoint shows a clear link with %(outcome)s in this period.") % {
+        return _("For %(segment)s, no touchpoint shows a clear link with %(outcome)s in this period.") % {
             "segment": segment,
             "outcome": outcome,
         }
@@ -491,19 +492,19 @@ def reading(report: DriverReport, analysis: Analysis) -> str:
     }
     if top.quadrant == FIX:
         text = _(
-            "%(segment)s: fixing %(touchpoint)s matters most. It carries %(share)s %% (95 %% interval %(low)s–%(high)s "
-            "%%) of what the touchpoints explain of %(outcome)s and scores %(performance)s of 100, below the average "
-            "of %(average)s."
+            "For %(segment)s, fixing %(touchpoint)s matters most. It carries %(share)s %% (95 %% interval "
+            "%(low)s–%(high)s %%) of what the touchpoints explain of %(outcome)s and scores %(performance)s of 100, "
+            "below the average of %(average)s."
         )
     elif top.quadrant == KEEP:
         text = _(
-            "%(segment)s: %(touchpoint)s matters most (%(share)s %%, 95 %% interval %(low)s–%(high)s %%) and already "
-            "scores above average (%(performance)s of 100): keep it at this level."
+            "For %(segment)s, %(touchpoint)s matters most (%(share)s %%, 95 %% interval %(low)s–%(high)s %%) and "
+            "already scores above average (%(performance)s of 100): keep it at this level."
         )
     else:
         text = _(
-            "%(segment)s: no touchpoint stands out; the strongest is %(touchpoint)s with %(share)s %% (95 %% interval "
-            "%(low)s–%(high)s %%)."
+            "For %(segment)s, no touchpoint stands out; the strongest is %(touchpoint)s with %(share)s %% (95 %% "
+            "interval %(low)s–%(high)s %%)."
         )
     parts = [text % values, _("Together the touchpoints explain %(r2)s %% of the differences in %(outcome)s.") % values]
     if analysis.average_share and top.low < analysis.average_share:

@@ -537,15 +537,23 @@ def _responses(rng: random.Random, context: Context, scale: float):
 
 
 def _waves(rng: random.Random, context: Context, scale: float):
-    """Four quarterly relationship-NPS waves about the company as a whole (no touchpoint, no channel)."""
+    """Four quarterly relationship-NPS waves about the company as a whole (no touchpoint, no channel).
+
+    A customer's rating carries their bad experiences at touchpoints in the year before the wave (see
+    `_penalties`), centred on the wave's mean so that the wave still lands near its company NPS."""
     size = round(WAVE_SIZE * scale)
     decay = [0.8**offset for offset in range(WAVE_DAYS)]  # most answers right after the invitation
+    experiences = _bad_experiences()
+    everyone = [customer_id for pool in context.customers.values() for customer_id, _ in pool]
     for first, label, nps_target in WAVES:
         mu_wave = _latent(nps_target)
+        penalties = _penalties(experiences, first)
+        mean_penalty = sum(penalties.values()) / max(len(everyone), 1)
         days = sorted(rng.choices(range(WAVE_DAYS), decay, k=size))
         for offset in days:
             segment, customer_id, language = _customer(rng, context, "")
-            nps, csat, _ = _scores(rng, mu_wave + _shift("", first, segment))
+            penalty = penalties.get(customer_id, 0.0) - mean_penalty
+            nps, csat, _ = _scores(rng, mu_wave + _shift("", first, segment) - penalty)
             comment = _comment(rng, comments.RELATIONSHIP_TOPICS, nps, language) if rng.random() < 0.9 else ""
             yield {
                 "kind": FeedbackKind.RESPONSE.value,
@@ -558,6 +566,39 @@ def _waves(rng: random.Random, context: Context, scale: float):
                 "language": language,
                 "attributes": {"wave": label},
             }
+
+
+# Latent satisfaction a bad experience at a touchpoint costs in the relationship rating (about 2 rating points
+# per 1.0): a technician who does not come for the installation weighs most (the customer has no connection),
+# the hotline about the appointment and invoices more than the rest (what the key drivers find in the demo).
+BAD_EXPERIENCE_COST = {DEGRADING_TOUCHPOINT: 2.5, DEGRADING_HOTLINE: 0.5}
+INVOICE_COST, OTHER_COST, MAX_PENALTY, MEMORY_DAYS = 0.5, 0.2, 3.0, 365
+
+
+def _bad_experiences() -> dict[int, list[tuple[date, float]]]:
+    """Per customer, the days and costs of their bad experiences in the demo's transactional survey: a CSAT of
+    1–2 or, without CSAT, an NPS rating of 0–6 (the key-driver analysis's rule). Only the survey, which is written
+    before the waves, so the waves come out the same whether written with it or alone."""
+    bad = models.Q(csat__lte=2) | models.Q(csat__isnull=True, nps__lte=6)
+    rows = Feedback.objects.filter(
+        bad, source__name=SOURCES[SURVEY][0], external_id__startswith=PREFIX, customer__isnull=False
+    ).values_list("customer_id", "touchpoint__code", "responded_at")
+    experiences = defaultdict(list)
+    for customer_id, code, moment in rows:
+        cost = BAD_EXPERIENCE_COST.get(code, INVOICE_COST if _is(code, INVOICE) else OTHER_COST)
+        experiences[customer_id].append((local_day(moment), cost))
+    return experiences
+
+
+def _penalties(experiences: dict, first: date) -> dict[int, float]:
+    """Per customer, the summed cost of the bad experiences in the year before a wave (capped)."""
+    since = first - timedelta(days=MEMORY_DAYS)
+    penalties = {}
+    for customer_id, items in experiences.items():
+        total = sum(cost for day, cost in items if since <= day < first)
+        if total:
+            penalties[customer_id] = min(total, MAX_PENALTY)
+    return penalties
 
 
 def _complaints(rng: random.Random, context: Context, scale: float):

@@ -262,7 +262,9 @@ def test_page_shows_matrix_table_and_reading(client, world):
     assert "Key drivers" in text and 'id="priority-chart"' in text
     readings = response.context["readings"]
     assert [item["segment"] for item in readings] == ["All customers", "Familien", "Gewerbe"]
-    assert "Touchpoint INST (TP-INST)" in readings[1]["text"] and "TP-BILL" in readings[2]["text"]
+    assert readings[1]["text"].startswith("For Familien, fixing Touchpoint INST (TP-INST) matters most.")
+    assert readings[0]["text"].startswith("For all customers, fixing Touchpoint INST (TP-INST) matters most.")
+    assert "For Gewerbe" in readings[2]["text"] and "TP-BILL" in readings[2]["text"]
 
 
 @pytest.mark.django_db
