@@ -22,15 +22,18 @@ QUERY_LABELS = {
 def import_table(files) -> list[str]:
     lines = [
         "| file | engine | rows | runs | product rows/s | raw rows/s | ratio (goal ≥ 0.2 on PostgreSQL) "
-        "| peak RSS (goal < 500 MB) |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "| schema floor rows/s | floor/raw | product/floor | peak RSS (goal < 500 MB) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]  # fmt: skip
     for path in files:
         data = json.loads(path.read_text())
         for engine, r in data["results"].items():
+            floor = r.get("floor_rows_per_s")
+            floor_cells = (f"{floor:,} | {r['floor_over_raw']:.3f} | {r['product_over_floor']:.2f}" if floor
+                           else "– | – | –")  # fmt: skip
             lines.append(
                 f"| {path.name} | {engine} | {r['rows']:,} | {len(r['product_seconds'])} | "
-                f"{r['product_rows_per_s']:,} | {r['raw_rows_per_s']:,} | {r['ratio']:.3f} | "
+                f"{r['product_rows_per_s']:,} | {r['raw_rows_per_s']:,} | {r['ratio']:.3f} | {floor_cells} | "
                 f"{r['peak_rss_mb']:.0f} MB |"
             )
     return lines
