@@ -16,16 +16,17 @@ matches what they *said*:
   order management (Auftragsbestätigung) first. Most sales handovers of unhappy customers, and some of the
   others, go wrong: a long wait for the appointment proposal, calls asking about the appointment
   ("Nachfrage Techniker-Termin", up to three), or a technician who does not come. Who gets which path
-  follows the customer's feedback (their mean NPS and the score at the answered touchpoint), so customers
-  who crossed the Vertrieb → Außendienst handover are clearly less satisfied.
+  follows the customer's feedback (their average and latest NPS and the score at the answered touchpoint), so
+  customers who crossed the Vertrieb → Außendienst handover are clearly less satisfied.
 - Detractors call more often (second and third hotline calls in faults and invoice questions) and complain
   more; promoters rarely repeat a contact.
 
 Deterministic: one `random.Random` per customer, seeded from `SEED` and the customer number, so the events
-do not depend on the order of loading. Times are local (Europe/Berlin) and every event lies in the demo
-year. Idempotent: when the log already holds exactly the events generated from the current feedback,
-nothing is written (no query writes); otherwise the demo log's cases are replaced through the events import
-path (`events.services.events_write`: dedup keys, per-case variants and transitions).
+do not depend on the order of loading. Times are local (Europe/Berlin) and lie in the demo year (only an
+answered step may fall on the day before its first day). Idempotent: when the log already holds one finished
+case per demo answer, nothing is written (no query writes); otherwise the demo log's cases are replaced: cases,
+then events with the dedup keys an import of the same events would give (`events.services.dedup_key`), then
+`events.services.cases_refresh` for the variants and transitions.
 """
 
 import random
@@ -568,7 +569,10 @@ def _fault(path: _Path, person: Person, anchor: Anchor, unhappy: float) -> None:
     elif outcome == "router":
         path.later("shop_geraet", 1, 3)
     if outcome != "router" or rng.random() < 0.3 or code == "TP-SMS-03":
-        path.soon("stoerung_behoben", 10, 120) if outcome != "remote" else path.later("stoerung_behoben", 0, 2)
+        if outcome == "remote":
+            path.later("stoerung_behoben", 0, 2)
+        else:
+            path.soon("stoerung_behoben", 10, 120)
     _maybe_complain(path, unhappy, 0.18)
 
 
