@@ -346,3 +346,12 @@ def test_staged_values_round_trip_unchanged(world, tmp_path):
     again = importing.import_run(new_job(source, path, mapping=mapping))
     assert (again.imported, again.updated, again.unchanged) == (0, 0, 2)
     assert _rollup_days(source) == _raw_days(source)
+
+
+def test_dry_run_of_a_changed_file_counts_updates_without_writing(source, tmp_path):
+    importing.import_run(new_job(source, write_csv(tmp_path / "a.csv", 5)))
+    before = list(Feedback.objects.order_by("id").values_list("external_id", "nps", "updated_at"))
+    path = write_csv(tmp_path / "b.csv", 6, bad={1: "0", 2: "0"})
+    job = importing.import_run(new_job(source, path, dry_run=True), batch_size=4)
+    assert (job.status, job.imported, job.updated, job.unchanged) == ("done", 1, 2, 3)
+    assert list(Feedback.objects.order_by("id").values_list("external_id", "nps", "updated_at")) == before
