@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from django.db import connection
-from django.db.models import BigIntegerField, Count, Exists, F, Func, OuterRef, Q, Value, Window
+from django.db.models import BigIntegerField, Count, F, Func, Q, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
@@ -134,7 +134,7 @@ class HandoverReport:
 def handover_report(query: HandoverQuery) -> HandoverReport:
     """Every handover A → B of the cases the filters select, with volume, waits, re-contacts within
     `window_days` and the NPS of crossing against other customers; ranked by net promoters lost where both
-    NPS groups have at least `min_n` answers. Seven queries."""
+    NPS groups have at least `min_n` answers. Eight queries."""
     cases = cases_for(query.filters)
     report = HandoverReport(query.window_days, query.min_n)
     steps = _with_departments(Transition.objects.filter(case__in=cases))
@@ -179,34 +179,41 @@ class EpochMillis(Func):
         return self.as_sql(compiler, connection, template=template, **extra)
 
 
-def _contact_after() -> Exists:
-    """A contact event of the same case after the handover (`at`), at most until `until` (epoch milliseconds,
-    edge included)."""
-    # Non-correlated IN lists (evaluated once), so the probe per handover step joins nothing.
+def _contacts():
+    """Contact events as (case_id, ms): the event's own channel is a contact channel, or it has none and its
+    activity's touchpoint is in one. The IN lists are not correlated: evaluated once."""
     channels = Channel.objects.filter(kind__in=CONTACT_KINDS).values("id")
     activities = Activity.objects.filter(touchpoint__channel__kind__in=CONTACT_KINDS).values("id")
     contact = Q(channel_id__in=channels) | Q(channel__isnull=True, activity_id__in=activities)
-    later = Event.objects.filter(contact, case=OuterRef("case"), timestamp__gt=OuterRef("at"))
-    return Exists(later.annotate(ms=EpochMillis("timestamp")).filter(ms__lte=OuterRef("until")))
+    return Event.objects.filter(contact).annotate(ms=EpochMillis("timestamp")).values("case_id", "ms").order_by()
+
+
+# Crossing cases with a contact after the handover, at most the window later (edge included). A join on the case
+# (hash join on PostgreSQL, the events' case index on SQLite) rather than a correlated EXISTS per step, whose
+# estimated cost makes PostgreSQL spend seconds compiling it (JIT) for a query that runs in a fraction of that.
+RECONTACTS = """
+SELECT t.a, t.b, COUNT(DISTINCT t.case_id)
+FROM (%s) t JOIN (%s) e ON e.case_id = t.case_id
+WHERE e.ms > t.since AND e.ms <= t.since + %%s
+GROUP BY t.a, t.b
+"""
 
 
 def _volumes(crossings, window_days: int) -> dict[tuple, Handover]:
-    until = EpochMillis("at") + Value(window_days * 86_400_000)
-    rows = (
-        crossings.annotate(until=until)
-        .values("a", "b")
-        .annotate(
-            n=Count("id"),
-            cases=Count("case", distinct=True),
-            again=Count("case", distinct=True, filter=_contact_after()),
-        )
-        .order_by()
-    )
-    figures = {}
-    for row in rows:
-        item = Handover(None, None, transitions=row["n"], cases=row["cases"], recontacted=row["again"])
-        item.recontact = share(row["again"], row["cases"])
-        figures[(row["a"], row["b"])] = item
+    rows = crossings.values("a", "b").annotate(n=Count("id"), cases=Count("case", distinct=True)).order_by()
+    figures = {(row["a"], row["b"]): Handover(None, None, transitions=row["n"], cases=row["cases"]) for row in rows}
+    if not figures:
+        return figures
+    steps = crossings.annotate(since=EpochMillis("at")).values("a", "b", "case_id", "since").order_by()
+    steps_sql, steps_params = steps.query.sql_with_params()
+    contacts_sql, contacts_params = _contacts().query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(RECONTACTS % (steps_sql, contacts_sql),
+                       (*steps_params, *contacts_params, window_days * 86_400_000))  # fmt: skip
+        for a, b, again in cursor.fetchall():
+            figures[(a, b)].recontacted = again
+    for item in figures.values():
+        item.recontact = share(item.recontacted, item.cases)
     return figures
 
 
@@ -258,37 +265,41 @@ def _day_start(day) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-EVERYONE = """
-SELECT COUNT(CASE WHEN s.nps >= 9 THEN 1 END), COUNT(CASE WHEN s.nps <= 6 THEN 1 END), COUNT(*)
-FROM (%s) c JOIN (%s) s ON s.customer_id = c.customer_id
-"""
-CROSSED = """
-SELECT c.a, c.b, COUNT(DISTINCT CASE WHEN s.nps >= 9 THEN c.customer END),
-       COUNT(DISTINCT CASE WHEN s.nps <= 6 THEN c.customer END), COUNT(DISTINCT c.customer)
-FROM (%s) c JOIN (%s) s ON s.customer_id = c.customer
-GROUP BY c.a, c.b
+# Per group of rows: distinct customers who are promoters, detractors, and who answered at all. The three sets
+# are non-correlated IN subqueries over the latest answers: each is computed once (SQLite builds a temporary
+# index, PostgreSQL a hashed subplan), so no plan can fall back to pairing every row with every answer.
+TALLY = """
+SELECT {group}
+  COUNT(DISTINCT CASE WHEN c.who IN (SELECT customer_id FROM ({scores}) s WHERE s.nps >= 9) THEN c.who END),
+  COUNT(DISTINCT CASE WHEN c.who IN (SELECT customer_id FROM ({scores}) s WHERE s.nps <= 6) THEN c.who END),
+  COUNT(DISTINCT CASE WHEN c.who IN (SELECT customer_id FROM ({scores}) s) THEN c.who END)
+FROM ({rows}) c
+{group_by}
 """
 
 
-def _joined(template: str, first, scores) -> list[tuple]:
-    first_sql, first_params = first.query.sql_with_params()
+def _tally(rows, scores, group: str = "") -> list[tuple]:
+    """`rows` selects `who` (the customer id) and the `group` columns; returns (*group, promoters, detractors, n)."""
+    rows_sql, rows_params = rows.query.sql_with_params()
     scores_sql, scores_params = scores.query.sql_with_params()
+    sql = TALLY.format(group=f"{group}," if group else "", scores=scores_sql, rows=rows_sql,
+                       group_by=f"GROUP BY {group}" if group else "")  # fmt: skip
     with connection.cursor() as cursor:
-        cursor.execute(template % (first_sql, scores_sql), (*first_params, *scores_params))
+        cursor.execute(sql, (*scores_params * 3, *rows_params))
         return cursor.fetchall()
 
 
 def _all_customers(cases, scores) -> tuple[int, int, int]:
     """(promoters, detractors, answers) over the distinct customers of the selected cases."""
-    customers = cases.filter(customer__isnull=False).values("customer_id").distinct().order_by()
-    return tuple(_joined(EVERYONE, customers, scores)[0])
+    customers = cases.filter(customer__isnull=False).annotate(who=F("customer_id")).values("who").distinct()
+    return tuple(_tally(customers.order_by(), scores)[0])
 
 
 def _satisfaction(crossings, scores, figures: dict, everyone: tuple) -> None:
     """NPS of the customers whose case crossed A → B against all other customers of the selected cases
     (everyone minus the crossing ones: each customer is in exactly one of the two groups)."""
-    crossing = crossings.filter(case__customer__isnull=False).annotate(customer=F("case__customer_id"))
-    for a, b, *counts in _joined(CROSSED, crossing.values("a", "b", "customer").order_by(), scores):
+    crossing = crossings.filter(case__customer__isnull=False).annotate(who=F("case__customer_id"))
+    for a, b, *counts in _tally(crossing.values("a", "b", "who").order_by(), scores, group="c.a, c.b"):
         item = figures[(a, b)]
         inside = tuple(counts)
         outside = tuple(total - part for total, part in zip(everyone, inside, strict=True))
