@@ -1350,11 +1350,8 @@ def _rules(context: _Context) -> tuple[list[tuple[CaseRule, dict]], int]:
                 rule = case_services.rule_create(actor=context.users.get("lead"), data=data)
             created += 1
         if rule.active:
-            filters = {
-                "sources": {s.pk for s in rule.sources.all()},
-                "touchpoints": {t.pk for t in rule.touchpoints.all()},
-                "segments": {s.pk for s in rule.segments.all()},
-            }
+            relations = case_services.RULE_RELATIONS
+            filters = {name: {o.pk for o in getattr(rule, name).all()} for name in relations}
             rules.append((rule, filters))
     order = case_services.PRIORITY_ORDER
     rules.sort(key=lambda item: (order[item[0].priority], item[0].sla_hours, item[0].name))
