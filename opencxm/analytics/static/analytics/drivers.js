@@ -37,7 +37,7 @@
     });
     return {
       animationDuration: 300,
-      grid: { left: 56, right: 24, top: 36, bottom: 56 },
+      grid: { left: 56, right: 72, top: 36, bottom: 56 }, // right: room for the labels of points at the edge
       tooltip: {
         trigger: "item",
         formatter: function (item) {
@@ -58,7 +58,7 @@
         nameLocation: "middle",
         nameGap: 32,
         min: 0,
-        max: Math.ceil(maxX / 5) * 5,
+        max: Math.min(100, Math.ceil((maxX * 1.05) / 5) * 5),
         splitLine: { lineStyle: { color: "#e6e7e9" } },
       },
       yAxis: {
@@ -71,8 +71,8 @@
         splitLine: { lineStyle: { color: "#e6e7e9" } },
       },
       graphic: [
-        corner(quadrants.fix, { right: 32, bottom: 66 }, COLORS.fix),
-        corner(quadrants.keep, { right: 32, top: 44 }, "#1a7f37"),
+        corner(quadrants.fix, { right: 80, bottom: 66 }, COLORS.fix),
+        corner(quadrants.keep, { right: 80, top: 44 }, "#1a7f37"),
         corner(quadrants.monitor, { left: 66, bottom: 66 }, "#6b4a00"),
         corner(quadrants.surplus, { left: 66, top: 44 }, "#495057"),
       ],
