@@ -134,7 +134,7 @@ class HandoverReport:
 def handover_report(query: HandoverQuery) -> HandoverReport:
     """Every handover A → B of the cases the filters select, with volume, waits, re-contacts within
     `window_days` and the NPS of crossing against other customers; ranked by net promoters lost where both
-    NPS groups have at least `min_n` answers. Eight queries."""
+    NPS groups have at least `min_n` answers. Seven queries."""
     cases = cases_for(query.filters)
     report = HandoverReport(query.window_days, query.min_n)
     steps = _with_departments(Transition.objects.filter(case__in=cases))
@@ -188,32 +188,26 @@ def _contacts():
     return Event.objects.filter(contact).annotate(ms=EpochMillis("timestamp")).values("case_id", "ms").order_by()
 
 
-# Crossing cases with a contact after the handover, at most the window later (edge included). A join on the case
-# (hash join on PostgreSQL, the events' case index on SQLite) rather than a correlated EXISTS per step, whose
-# estimated cost makes PostgreSQL spend seconds compiling it (JIT) for a query that runs in a fraction of that.
-RECONTACTS = """
-SELECT t.a, t.b, COUNT(DISTINCT t.case_id)
-FROM (%s) t JOIN (%s) e ON e.case_id = t.case_id
-WHERE e.ms > t.since AND e.ms <= t.since + %%s
+# Per handover: crossing cases, and those with a contact after the handover at most the window later (edge
+# included). A left join on the case (a hash join on PostgreSQL, the events' case index on SQLite) rather than a
+# correlated EXISTS per step, whose estimated cost makes PostgreSQL spend seconds JIT-compiling it.
+VOLUMES = """
+SELECT t.a, t.b, COUNT(DISTINCT t.case_id), COUNT(DISTINCT CASE WHEN e.case_id IS NOT NULL THEN t.case_id END)
+FROM (%s) t LEFT JOIN (%s) e ON e.case_id = t.case_id AND e.ms > t.since AND e.ms <= t.since + %%s
 GROUP BY t.a, t.b
 """
 
 
 def _volumes(crossings, window_days: int) -> dict[tuple, Handover]:
-    rows = crossings.values("a", "b").annotate(n=Count("id"), cases=Count("case", distinct=True)).order_by()
-    figures = {(row["a"], row["b"]): Handover(None, None, transitions=row["n"], cases=row["cases"]) for row in rows}
-    if not figures:
-        return figures
     steps = crossings.annotate(since=EpochMillis("at")).values("a", "b", "case_id", "since").order_by()
     steps_sql, steps_params = steps.query.sql_with_params()
     contacts_sql, contacts_params = _contacts().query.sql_with_params()
+    figures = {}
     with connection.cursor() as cursor:
-        cursor.execute(RECONTACTS % (steps_sql, contacts_sql),
+        cursor.execute(VOLUMES % (steps_sql, contacts_sql),
                        (*steps_params, *contacts_params, window_days * 86_400_000))  # fmt: skip
-        for a, b, again in cursor.fetchall():
-            figures[(a, b)].recontacted = again
-    for item in figures.values():
-        item.recontact = share(item.recontacted, item.cases)
+        for a, b, cases, again in cursor.fetchall():
+            figures[(a, b)] = Handover(None, None, cases=cases, recontacted=again, recontact=share(again, cases))
     return figures
 
 
@@ -227,8 +221,8 @@ WHERE r IN ((n - 1) / 2, n / 2, (9 * (n - 1)) / 10, (9 * (n - 1) + 9) / 10)
 
 
 def _waits(crossings, figures: dict) -> None:
-    """Exact median and 90th percentile of the seconds between the two events (numpy's linear method): the
-    database ranks the waits of each handover and returns only the rows at the ranks needed."""
+    """Handover steps, and the exact median and 90th percentile of the seconds between their two events (numpy's
+    linear method): the database ranks the waits of each handover and returns only the rows at the ranks needed."""
     selected = crossings.annotate(s=F("seconds")).values("a", "b", "s")
     sql, params = selected.query.sql_with_params()
     ranked: dict[tuple, dict] = defaultdict(dict)
@@ -238,6 +232,7 @@ def _waits(crossings, figures: dict) -> None:
             ranked[(a, b, n)][rank] = seconds
     for (a, b, n), values in ranked.items():
         item = figures[(a, b)]
+        item.transitions = n
         item.median_seconds, item.p90_seconds = _quantile(values, n, 0.5), _quantile(values, n, 0.9)
 
 
