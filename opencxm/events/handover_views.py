@@ -106,13 +106,11 @@ def _chart(rows: list[dict]) -> dict | None:
     if not hurting:
         return None
     return {
-        "type": "bar",
+        "type": "handover-bars",
         "labels": [f"{row['item'].source.name} → {row['item'].target.name}" for row in hurting],
-        "series": [{"name": _("Net promoters lost"), "values": [round(row["item"].net_promoters_lost, 1)
-                                                                  for row in hurting]}],
+        "values": [round(row["item"].net_promoters_lost, 1) for row in hurting],
+        "valueLabel": _("Net promoters lost"),
         "counts": [row["item"].crossed.n for row in hurting],
         "countLabel": _("crossing customers with an NPS answer"),
-        "decimals": 1,
-        "min": 0,
         "links": [row["discover"] for row in hurting],
     }  # fmt: skip

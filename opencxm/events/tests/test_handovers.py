@@ -192,7 +192,8 @@ def test_page_ranks_links_both_departments_and_discovery(client, log, reader):
     assert "low n" in rows[2]
     spec = json.loads(page.split('id="handover-chart" type="application/json">')[1].split("</script>")[0])
     assert spec["labels"] == ["Vertrieb → Außendienst", "Außendienst → Kundenservice"]
-    assert spec["series"][0]["values"] == [5.0, 3.5]
+    assert spec["type"] == "handover-bars"
+    assert spec["values"] == [5.0, 3.5]
     assert spec["counts"] == [4, 2]
 
 
