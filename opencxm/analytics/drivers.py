@@ -10,8 +10,9 @@ fast stand-in for the Shapley (LMG) decomposition. Intervals come from a bootstr
 seed, resampling random groups of customers and recombining their sufficient statistics (cross-product
 matrices), so 1,000,000 responses cost one pass over the data, not one per replicate.
 
-The first half of this module is plain numpy (no Django); `drivers_compute` at the end is the selector: one
-aggregated SQL query per customer × touchpoint, then numpy.
+The engine (relative weights, bootstrap, matrices, quadrants) is plain numpy and needs no database; the selector
+`drivers_compute` reads the period's answers with one query (one `StringAgg` string), aggregates them per
+customer × touchpoint in numpy and runs the engine for all customers and each segment; `reading` words the result.
 """
 
 from dataclasses import dataclass, field
