@@ -117,3 +117,30 @@ class Transition(models.Model):
 
     def __str__(self):
         return f"{self.from_activity_id} -> {self.to_activity_id}"
+
+
+class EdgeSummary(models.Model):
+    """The directly-follows map of a whole log (`log` NULL: of all logs together): count and exact median and
+    90th percentile of the seconds between the two steps. Recomputed with the cases on every write of the log
+    (services.cases_refresh -> aggregates.refresh), read by discovery when no filter other than the log is set."""
+
+    log = models.ForeignKey(EventLog, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    from_activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="+")
+    to_activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="+")
+    count = models.PositiveIntegerField()
+    median_seconds = models.FloatField()
+    p90_seconds = models.FloatField()
+
+    def __str__(self):
+        return f"{self.from_activity_id} -> {self.to_activity_id}: {self.count}"
+
+
+class VariantSummary(models.Model):
+    """How many cases of a whole log (`log` NULL: of all logs) took each variant; maintained like EdgeSummary."""
+
+    log = models.ForeignKey(EventLog, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="+")
+    cases = models.PositiveIntegerField()
+
+    def __str__(self):
+        return f"{self.variant_id}: {self.cases}"

@@ -2,7 +2,7 @@
 
 import math
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection
@@ -13,7 +13,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opencxm.accounts.models import Department
-from opencxm.events.models import Activity, Case, Event, EventLog, Transition, Variant
+from opencxm.events.models import (
+    Activity,
+    Case,
+    EdgeSummary,
+    Event,
+    EventLog,
+    Transition,
+    Variant,
+    VariantSummary,
+)
 from opencxm.feedback.models import Feedback
 from opencxm.textanalytics.models import CommentTopic, Topic
 
@@ -43,6 +52,9 @@ class Filters:
     nps_band: str = ""  # promoter | passive | detractor: the customer's latest NPS rating
     topic: str = ""  # topic key: the customer wrote a comment on this topic (or one of its subtopics)
     handover: str = ""  # "A:B" department codes: the case steps directly from department A to department B
+
+
+FILTER_FIELDS = [item.name for item in fields(Filters)]
 
 
 def parse_handover(text: str) -> tuple[str, str]:
@@ -196,10 +208,39 @@ def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def discover(filters: Filters) -> Discovery:
-    """Directly-follows map, variants, starts/ends and loops of the cases the filters select."""
+def discover(filters: Filters, *, summaries: bool = True) -> Discovery:
+    """Directly-follows map, variants, starts/ends and loops of the cases the filters select. A whole log or all
+    logs are read from the summaries kept on every write (`summaries=False` computes them anyway: the tests)."""
+    if summaries and _whole_logs(filters):
+        return _discover_whole(filters)
     cases = cases_for(filters)
     rows = list(cases.values("variant_id").annotate(n=Count("id")).order_by("-n", "variant_id"))
+    names, result = _tally(rows)
+    result.edges = _edges(cases, names) if rows else []
+    return result
+
+
+def _whole_logs(filters: Filters) -> bool:
+    """The request is for one whole log or all logs: no filter but the log."""
+    return not any(getattr(filters, name) for name in FILTER_FIELDS if name != "log")
+
+
+def _discover_whole(filters: Filters) -> Discovery:
+    """The same result as the general path, read from the summaries maintained on every write (aggregates.py)."""
+    scope = Q(log__public_id=filters.log) if filters.log else Q(log__isnull=True)
+    variants = VariantSummary.objects.filter(scope).order_by("-cases", "variant_id")
+    rows = [{"variant_id": variant_id, "n": n} for variant_id, n in variants.values_list("variant_id", "cases")]
+    names, result = _tally(rows)
+    stored = EdgeSummary.objects.filter(scope).values_list(
+        "from_activity_id", "to_activity_id", "count", "median_seconds", "p90_seconds"
+    )
+    edges = [Edge(names[a], names[b], n, median, p90) for a, b, n, median, p90 in stored] if rows else []
+    result.edges = sorted(edges, key=lambda e: (-e.count, e.source, e.target))
+    return result
+
+
+def _tally(rows: list[dict]) -> tuple[dict, Discovery]:
+    """Variants, counts, activities, starts/ends and loops from (variant, cases) rows."""
     paths = _paths([row["variant_id"] for row in rows])
     names = dict(Activity.objects.filter(id__in={a for p in paths.values() for a in p}).values_list("id", "name"))
     result = Discovery()
@@ -219,8 +260,7 @@ def discover(filters: Filters) -> Discovery:
         activity["position"] = tallies.first_positions[name] / tallies.containing[name]
     result.starts, result.ends = _ranked(tallies.starts), _ranked(tallies.ends)
     result.loops = tallies.loops()
-    result.edges = _edges(cases, names) if rows else []
-    return result
+    return names, result
 
 
 def _paths(variant_ids: list[int]) -> dict[int, list]:
@@ -285,9 +325,16 @@ WHERE r IN ((n - 1) / 2, n / 2, (9 * (n - 1)) / 10, (9 * (n - 1) + 9) / 10)
 
 
 def _edges(cases, names: dict) -> list[Edge]:
-    """Counts with exact median and 90th percentile (numpy's linear method). The database ranks the durations
-    of each edge (window functions, SQLite and PostgreSQL) and returns only the rows at the needed ranks."""
-    selected = Transition.objects.filter(case__in=cases).values("from_activity_id", "to_activity_id", "seconds")
+    transitions = Transition.objects.filter(case__in=cases)
+    edges = [Edge(names[a], names[b], n, median, p90) for a, b, n, median, p90 in edge_stats(transitions)]
+    return sorted(edges, key=lambda e: (-e.count, e.source, e.target))
+
+
+def edge_stats(transitions) -> list[tuple]:
+    """(from id, to id, count, median, p90) per edge of these transitions: exact median and 90th percentile
+    (numpy's linear method). The database ranks the durations of each edge (window functions, SQLite and
+    PostgreSQL) and returns only the rows at the needed ranks."""
+    selected = transitions.values("from_activity_id", "to_activity_id", "seconds")
     sql, params = selected.query.sql_with_params()
     ranked: dict[tuple, dict] = defaultdict(dict)
     totals: dict[tuple, int] = {}
@@ -296,11 +343,10 @@ def _edges(cases, names: dict) -> list[Edge]:
         for a, b, n, rank, seconds in cursor.fetchall():
             ranked[(a, b)][rank] = seconds
             totals[(a, b)] = n
-    edges = [
-        Edge(names[a], names[b], total, _quantile(ranked[(a, b)], total, 0.5), _quantile(ranked[(a, b)], total, 0.9))
+    return [
+        (a, b, total, _quantile(ranked[(a, b)], total, 0.5), _quantile(ranked[(a, b)], total, 0.9))
         for (a, b), total in totals.items()
     ]
-    return sorted(edges, key=lambda e: (-e.count, e.source, e.target))
 
 
 def _quantile(at_rank: dict[int, float], total: int, q: float) -> float:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from opencxm.accounts.models import Department
 from opencxm.core.audit import audit_record, diff, snapshot
-from opencxm.events import bulk
+from opencxm.events import aggregates, bulk
 from opencxm.events.models import Activity, Case, Event, EventLog, Transition, Variant
 from opencxm.events.records import EventError, EventRecord
 from opencxm.events.tables import read_table
@@ -195,8 +195,11 @@ def _chunks(items: list, size: int) -> Iterator[list]:
 def cases_refresh(*, case_ids: Iterable[int]) -> None:
     """Recompute path, variant, start/end and directly-follows transitions of these cases from their events.
 
-    Order within a case: time, then arrival order (file order), as pm4py orders a log."""
+    Order within a case: time, then arrival order (file order), as pm4py orders a log. Then the discovery
+    summaries of the touched logs and of all logs (aggregates.refresh), in the caller's transaction."""
+    logs: set[int] = set()
     for chunk in _chunks(sorted(case_ids), CASE_CHUNK):
+        logs.update(Case.objects.filter(id__in=chunk).values_list("log_id", flat=True).distinct())
         rows = Event.objects.filter(case_id__in=chunk).order_by("case_id", "timestamp", "id")
         paths: dict[int, list] = {}
         for case_id, activity_id, stamp, department_id in rows.values_list(
@@ -204,6 +207,8 @@ def cases_refresh(*, case_ids: Iterable[int]) -> None:
         ):
             paths.setdefault(case_id, []).append((activity_id, stamp, department_id))
         _store_cases(paths)
+    if logs:
+        aggregates.refresh(logs)
 
 
 def _store_cases(paths: dict[int, list]) -> None:
