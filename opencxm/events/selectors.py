@@ -229,8 +229,9 @@ def _discover_whole(filters: Filters) -> Discovery:
     """The same result as the general path, read from the summaries maintained on every write (aggregates.py)."""
     scope = Q(log__public_id=filters.log) if filters.log else Q(log__isnull=True)
     variants = VariantSummary.objects.filter(scope).order_by("-cases", "variant_id")
-    rows = [{"variant_id": variant_id, "n": n} for variant_id, n in variants.values_list("variant_id", "cases")]
-    names, result = _tally(rows)
+    stored_paths = list(variants.values_list("variant_id", "cases", "variant__path"))
+    rows = [{"variant_id": variant_id, "n": n} for variant_id, n, _path in stored_paths]
+    names, result = _tally(rows, {variant_id: path for variant_id, _n, path in stored_paths})
     stored = EdgeSummary.objects.filter(scope).values_list(
         "from_activity_id", "to_activity_id", "count", "median_seconds", "p90_seconds"
     )
@@ -239,9 +240,11 @@ def _discover_whole(filters: Filters) -> Discovery:
     return result
 
 
-def _tally(rows: list[dict]) -> tuple[dict, Discovery]:
-    """Variants, counts, activities, starts/ends and loops from (variant, cases) rows."""
-    paths = _paths([row["variant_id"] for row in rows])
+def _tally(rows: list[dict], paths: dict | None = None) -> tuple[dict, Discovery]:
+    """Variants, counts, activities, starts/ends and loops from (variant, cases) rows (and their paths when
+    already read)."""
+    if paths is None:
+        paths = _paths([row["variant_id"] for row in rows])
     names = dict(Activity.objects.filter(id__in={a for p in paths.values() for a in p}).values_list("id", "name"))
     result = Discovery()
     tallies = _Tallies()
