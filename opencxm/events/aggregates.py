@@ -37,6 +37,10 @@ def _refresh_one(models, log_id: int | None) -> None:
         cases = cases.filter(log_id=log_id)
     edge_model.objects.filter(log_id=log_id).delete()
     variant_model.objects.filter(log_id=log_id).delete()
+    logs = list(cases.values_list("log_id", flat=True).distinct()[:2])
+    if log_id is None and len(logs) == 1:  # all cases are in one log: all logs = that log, no second ranking
+        _copy_all_logs(models, logs[0])
+        return
     variants = cases.values("variant_id").annotate(n=Count("id")).order_by("variant_id")
     variant_model.objects.bulk_create(
         [variant_model(log_id=log_id, variant_id=row["variant_id"], cases=row["n"]) for row in variants],
@@ -50,3 +54,22 @@ def _refresh_one(models, log_id: int | None) -> None:
         ],
         batch_size=5000,
     )  # fmt: skip
+
+
+def _copy_all_logs(models, log_id: int) -> None:
+    _case, _transition, edge_model, variant_model = models
+    edges = edge_model.objects.filter(log_id=log_id)
+    edge_model.objects.bulk_create(
+        [
+            edge_model(log_id=None, from_activity_id=a, to_activity_id=b, count=n, median_seconds=median,
+                       p90_seconds=p90)
+            for a, b, n, median, p90 in edges.values_list(
+                "from_activity_id", "to_activity_id", "count", "median_seconds", "p90_seconds"
+            )
+        ],
+        batch_size=5000,
+    )  # fmt: skip
+    variants = variant_model.objects.filter(log_id=log_id).values_list("variant_id", "cases")
+    variant_model.objects.bulk_create(
+        [variant_model(log_id=None, variant_id=variant_id, cases=n) for variant_id, n in variants], batch_size=5000
+    )

@@ -67,6 +67,20 @@ def test_several_logs_repeated_import_and_remapped_activities():
 
 
 @pytest.mark.django_db
+def test_a_single_log_gives_all_logs_the_same_summaries():
+    write_events([("c1", "A", 0), ("c1", "B", 10), ("c2", "A", 0), ("c2", "B", 4), ("c2", "C", 5)], log="one")
+    log = EventLog.objects.get(name="one")
+    edges = EdgeSummary.objects.values_list("from_activity", "to_activity", "count", "median_seconds", "p90_seconds")
+    assert sorted(edges.filter(log=None)) == sorted(edges.filter(log=log)) != []
+    assert VariantSummary.objects.filter(log=None).count() == VariantSummary.objects.filter(log=log).count() == 2
+    _both("one")
+    write_events([("z", "C", 0), ("z", "A", 1)], log="two")  # a second log: all logs ranked over both
+    assert EdgeSummary.objects.get(log=None, from_activity__name="A", to_activity__name="B").count == 2
+    _both("one")
+    _both("two")
+
+
+@pytest.mark.django_db
 def test_fill_for_existing_data_equals_maintained_summaries():
     write_events([("c1", "A", 0), ("c1", "B", 10), ("c2", "A", 0), ("c2", "B", 5), ("c2", "A", 8)], log="one")
     write_events([("z", "B", 0), ("z", "A", 1)], log="two")
