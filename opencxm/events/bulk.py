@@ -12,6 +12,22 @@ from django.db import connection
 BATCH = 5000
 
 
+def stamper():
+    """A function adapting aware datetimes for the current connection, as `adapt_datetimefield_value` does but
+    without its per-call lookups: SQLite takes the naive time in the connection's zone as text (Django's
+    format, `str()`), PostgreSQL takes the aware datetime itself. Naive values go through Django unchanged."""
+    if connection.vendor != "sqlite":
+        return connection.ops.adapt_datetimefield_value
+    zone, slow = connection.timezone, connection.ops.adapt_datetimefield_value
+
+    def stamp(value):
+        if value is None or value.tzinfo is None:
+            return slow(value)
+        return str(value.astimezone(zone).replace(tzinfo=None))
+
+    return stamp
+
+
 def _value(value):
     if isinstance(value, datetime):
         return connection.ops.adapt_datetimefield_value(value)
@@ -39,11 +55,12 @@ def insert(model, fields: list[str], rows: list[tuple], *, skip_conflicts_on: st
             cursor.executemany(sql, batch if adapted else [tuple(_value(v) for v in row) for row in batch])
 
 
-def update(model, fields: list[str], rows: list[tuple]) -> None:
-    """UPDATE by primary key: each row is (values in `fields` order..., pk)."""
+def update(model, fields: list[str], rows: list[tuple], *, adapted=False) -> None:
+    """UPDATE by primary key: each row is (values in `fields` order..., pk); `adapted` as for insert."""
     table = connection.ops.quote_name(model._meta.db_table)
     sets = ", ".join(f"{connection.ops.quote_name(model._meta.get_field(f).column)} = %s" for f in fields)
     sql = f"UPDATE {table} SET {sets} WHERE id = %s"  # noqa: S608 - names from the model
     with connection.cursor() as cursor:
         for start in range(0, len(rows), BATCH):
-            cursor.executemany(sql, [tuple(_value(v) for v in row) for row in rows[start : start + BATCH]])
+            batch = rows[start : start + BATCH]
+            cursor.executemany(sql, batch if adapted else [tuple(_value(v) for v in row) for row in batch])

@@ -89,7 +89,7 @@ def events_write(*, actor, log_name: str, records: Iterable[EventRecord], source
             writer.write(chunk)
         result.created = Event.objects.filter(case__log=log).count() - before
         result.duplicates_in_file = writer.repeats
-        cases_refresh(case_ids=writer.case_ids)
+        cases_refresh(case_ids=writer.case_ids, paths=writer.paths)
         log.imported_at = timezone.now()
         log.save(update_fields=["imported_at", "updated_at"])
         changes = {"source": source, "received": result.received, "created": result.created}
@@ -105,6 +105,8 @@ class _Writer:
         self.activities: dict[str, int] = {}
         self.cases: dict[str, int] = {}
         self.case_ids: set[int] = set()
+        self.paths: dict[int, list] = {}  # cases created by this write: their steps in arrival order
+        self.stamp = bulk.stamper()
         self.occurrences: Counter = Counter()
         self.repeats = 0
         self.channels = _lookup(Channel)
@@ -138,12 +140,21 @@ class _Writer:
         keys = {reference: pseudonymise(reference) for reference in references - self.cases.keys()}
         if not keys:
             return
-        customers = dict(Customer.objects.filter(pseudonym__in=keys.values()).values_list("pseudonym", "id"))
-        new = [Case(log=self.log, key=key, customer_id=customers.get(key)) for key in keys.values()]
-        Case.objects.bulk_create(new, batch_size=BATCH, ignore_conflicts=True)
         ids = {}
         for chunk in _chunks(list(keys.values()), CASE_CHUNK):
             ids.update(Case.objects.filter(log=self.log, key__in=chunk).values_list("key", "id"))
+        missing = [key for key in keys.values() if key not in ids]
+        if missing:
+            customers = dict(Customer.objects.filter(pseudonym__in=missing).values_list("pseudonym", "id"))
+            rows = [(self.log.pk, key, customers.get(key), 0) for key in missing]
+            bulk.insert(Case, ["log", "key", "customer", "event_count"], rows, adapted=True)
+            created = {}
+            for chunk in _chunks(missing, CASE_CHUNK):
+                created.update(Case.objects.filter(log=self.log, key__in=chunk).values_list("key", "id"))
+            ids.update(created)
+            # a new case holds only this write's events, all inserted (its dedup keys are new): its path and
+            # transitions come from the records, not from reading its events back
+            self.paths.update((case_id, []) for case_id in created.values())
         self.cases.update({reference: ids[key] for reference, key in keys.items()})
         self.case_ids.update(ids.values())
 
@@ -155,8 +166,11 @@ class _Writer:
         digest = dedup_key(self.log.id, identity, occurrence)
         channel = self._resolve(self.channels, record.channel, record, "channel")
         department = self._resolve(self.departments, record.department, record, "department")
-        attributes = json.dumps(record.attributes, ensure_ascii=False)
-        stamp = bulk.adapt(record.timestamp)
+        attributes = json.dumps(record.attributes, ensure_ascii=False) if record.attributes else "{}"
+        stamp = self.stamp(record.timestamp)
+        steps = self.paths.get(identity[0])
+        if steps is not None:
+            steps.append((self.activities[record.activity], record.timestamp, department))
         return (identity[0], self.activities[record.activity], stamp, record.lifecycle[:40], record.resource[:200],
                 attributes, channel, department, digest)  # fmt: skip
 
@@ -192,23 +206,36 @@ def _chunks(items: list, size: int) -> Iterator[list]:
         yield items[start : start + size]
 
 
-def cases_refresh(*, case_ids: Iterable[int]) -> None:
+def cases_refresh(*, case_ids: Iterable[int], paths: dict[int, list] | None = None) -> None:
     """Recompute path, variant, start/end and directly-follows transitions of these cases from their events.
 
-    Order within a case: time, then arrival order (file order), as pm4py orders a log. Then the discovery
-    summaries of the touched logs and of all logs (aggregates.refresh), in the caller's transaction."""
+    Order within a case: time, then arrival order (file order), as pm4py orders a log. `paths` may give, for
+    cases whose events are all known to the caller (cases created by this write), their steps
+    (activity id, aware time, department id) in arrival order; those are not read back from the database.
+    Then the discovery summaries of the touched logs and of all logs (aggregates.refresh), in the caller's
+    transaction."""
+    known = paths or {}
     logs: set[int] = set()
     for chunk in _chunks(sorted(case_ids), CASE_CHUNK):
         logs.update(Case.objects.filter(id__in=chunk).values_list("log_id", flat=True).distinct())
-        rows = Event.objects.filter(case_id__in=chunk).order_by("case_id", "timestamp", "id")
-        paths: dict[int, list] = {}
-        for case_id, activity_id, stamp, department_id in rows.values_list(
-            "case_id", "activity_id", "timestamp", "department_id"
-        ):
-            paths.setdefault(case_id, []).append((activity_id, stamp, department_id))
-        _store_cases(paths)
+        steps_of: dict[int, list] = {}
+        read = [case_id for case_id in chunk if case_id not in known]
+        if read:
+            rows = Event.objects.filter(case_id__in=read).order_by("case_id", "timestamp", "id")
+            for case_id, activity_id, stamp, department_id in rows.values_list(
+                "case_id", "activity_id", "timestamp", "department_id"
+            ):
+                steps_of.setdefault(case_id, []).append((activity_id, stamp, department_id))
+        for case_id in chunk:
+            if case_id in known and known[case_id]:
+                steps_of[case_id] = sorted(known[case_id], key=_step_time)  # stable: ties keep arrival order
+        _store_cases(steps_of)
     if logs:
         aggregates.refresh(logs)
+
+
+def _step_time(step: tuple):
+    return step[1]
 
 
 def _store_cases(paths: dict[int, list]) -> None:
@@ -222,15 +249,18 @@ def _store_cases(paths: dict[int, list]) -> None:
     if fresh:
         known.update(Variant.objects.filter(key__in=fresh.keys()).values_list("key", "id"))
     Transition.objects.filter(case_id__in=paths.keys()).delete()
+    stamp = bulk.stamper()
     transitions = [
-        (cid, a, b, (t2 - t1).total_seconds(), d1, d2, t2)
+        (cid, a, b, (t2 - t1).total_seconds(), d1, d2, stamp(t2))
         for cid, steps in paths.items()
         for (a, t1, d1), (b, t2, d2) in zip(steps, steps[1:], strict=False)
     ]
     fields = ["case", "from_activity", "to_activity", "seconds", "from_department", "to_department", "at"]
-    bulk.insert(Transition, fields, transitions)
-    cases = [(known[keys[cid]], steps[0][1], steps[-1][1], len(steps), cid) for cid, steps in paths.items()]
-    bulk.update(Case, ["variant", "started_at", "ended_at", "event_count"], cases)
+    bulk.insert(Transition, fields, transitions, adapted=True)
+    cases = [
+        (known[keys[cid]], stamp(steps[0][1]), stamp(steps[-1][1]), len(steps), cid) for cid, steps in paths.items()
+    ]
+    bulk.update(Case, ["variant", "started_at", "ended_at", "event_count"], cases, adapted=True)
 
 
 def _variant_key(path: list[int]) -> str:
