@@ -260,14 +260,17 @@ def _day_start(day) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-# Per group of rows: distinct customers who are promoters, detractors, and who answered at all. The three sets
-# are non-correlated IN subqueries over the latest answers: each is computed once (SQLite builds a temporary
-# index, PostgreSQL a hashed subplan), so no plan can fall back to pairing every row with every answer.
+# Per group of rows: distinct customers who are promoters, detractors, and who answered at all. The latest answers
+# are ranked once per query into a materialised CTE; the three sets are non-correlated IN subqueries over it (SQLite
+# builds a temporary index, PostgreSQL a hashed subplan), so no plan can fall back to pairing every row with every
+# answer (a left join of the answers did that on SQLite with a period: 10x slower) and the window runs once, not
+# three times.
 TALLY = """
+WITH s AS MATERIALIZED ({scores})
 SELECT {group}
-  COUNT(DISTINCT CASE WHEN c.who IN (SELECT customer_id FROM ({scores}) s WHERE s.nps >= 9) THEN c.who END),
-  COUNT(DISTINCT CASE WHEN c.who IN (SELECT customer_id FROM ({scores}) s WHERE s.nps <= 6) THEN c.who END),
-  COUNT(DISTINCT CASE WHEN c.who IN (SELECT customer_id FROM ({scores}) s) THEN c.who END)
+  COUNT(DISTINCT CASE WHEN c.who IN (SELECT customer_id FROM s WHERE s.nps >= 9) THEN c.who END),
+  COUNT(DISTINCT CASE WHEN c.who IN (SELECT customer_id FROM s WHERE s.nps <= 6) THEN c.who END),
+  COUNT(DISTINCT CASE WHEN c.who IN (SELECT customer_id FROM s) THEN c.who END)
 FROM ({rows}) c
 {group_by}
 """
@@ -280,7 +283,7 @@ def _tally(rows, scores, group: str = "") -> list[tuple]:
     sql = TALLY.format(group=f"{group}," if group else "", scores=scores_sql, rows=rows_sql,
                        group_by=f"GROUP BY {group}" if group else "")  # fmt: skip
     with connection.cursor() as cursor:
-        cursor.execute(sql, (*scores_params * 3, *rows_params))
+        cursor.execute(sql, (*scores_params, *rows_params))
         return cursor.fetchall()
 
 
