@@ -10,6 +10,7 @@ from datetime import datetime
 from django.db import connection
 
 BATCH = 5000
+COPY_FROM = 500  # PostgreSQL: this many rows or more go through COPY
 
 
 def stamper():
@@ -49,10 +50,56 @@ def insert(model, fields: list[str], rows: list[tuple], *, skip_conflicts_on: st
     marks = ", ".join(["%s"] * len(fields))
     conflict = f" ON CONFLICT ({connection.ops.quote_name(skip_conflicts_on)}) DO NOTHING" if skip_conflicts_on else ""
     sql = f"INSERT INTO {table} ({columns}) VALUES ({marks}){conflict}"  # noqa: S608 - names from the model
+    if connection.vendor == "postgresql" and len(rows) >= COPY_FROM:
+        _copy(table, columns, rows if adapted else [tuple(_value(v) for v in row) for row in rows], conflict)
+        return
     with connection.cursor() as cursor:
         for start in range(0, len(rows), BATCH):
             batch = rows[start : start + BATCH]
             cursor.executemany(sql, batch if adapted else [tuple(_value(v) for v in row) for row in batch])
+
+
+def _copy(table: str, columns: str, rows: list[tuple], conflict: str) -> None:
+    """PostgreSQL: the rows through COPY (one stream instead of a statement per row). With a conflict clause
+    they go into a temporary table first and from there through INSERT ... ON CONFLICT DO NOTHING, in the
+    given order (ids keep the arrival order, which orders equal times)."""
+    with connection.cursor() as wrapper:
+        cursor = wrapper.cursor
+        if not conflict:
+            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        temp = f"CREATE TEMP TABLE opencxm_bulk ON COMMIT DROP AS SELECT {columns}, 0 AS bulk_ordinal FROM {table}"  # noqa: S608
+        cursor.execute(temp + " WITH NO DATA")
+        try:
+            with cursor.copy(f"COPY opencxm_bulk ({columns}, bulk_ordinal) FROM STDIN") as copy:
+                for ordinal, row in enumerate(rows):
+                    copy.write_row((*row, ordinal))
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM opencxm_bulk ORDER BY bulk_ordinal{conflict}"  # noqa: S608
+            )
+        finally:
+            cursor.execute("DROP TABLE IF EXISTS opencxm_bulk")
+
+
+def _copy_update(table: str, columns: list[str], rows: list[tuple], adapted: bool) -> None:
+    """PostgreSQL: the new values through COPY into a temporary table, then one UPDATE ... FROM it."""
+    listed = ", ".join(columns)
+    sets = ", ".join(f"{column} = opencxm_bulk_update.{column}" for column in columns)
+    with connection.cursor() as wrapper:
+        cursor = wrapper.cursor
+        temp = f"CREATE TEMP TABLE opencxm_bulk_update ON COMMIT DROP AS SELECT {listed}, id FROM {table}"  # noqa: S608
+        cursor.execute(temp + " WITH NO DATA")
+        try:
+            with cursor.copy(f"COPY opencxm_bulk_update ({listed}, id) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row if adapted else tuple(_value(v) for v in row))
+            cursor.execute(
+                f"UPDATE {table} SET {sets} FROM opencxm_bulk_update WHERE {table}.id = opencxm_bulk_update.id"  # noqa: S608
+            )
+        finally:
+            cursor.execute("DROP TABLE IF EXISTS opencxm_bulk_update")
 
 
 def update(model, fields: list[str], rows: list[tuple], *, adapted=False) -> None:
@@ -60,6 +107,9 @@ def update(model, fields: list[str], rows: list[tuple], *, adapted=False) -> Non
     table = connection.ops.quote_name(model._meta.db_table)
     sets = ", ".join(f"{connection.ops.quote_name(model._meta.get_field(f).column)} = %s" for f in fields)
     sql = f"UPDATE {table} SET {sets} WHERE id = %s"  # noqa: S608 - names from the model
+    if connection.vendor == "postgresql" and len(rows) >= COPY_FROM:
+        _copy_update(table, [connection.ops.quote_name(model._meta.get_field(f).column) for f in fields], rows, adapted)
+        return
     with connection.cursor() as cursor:
         for start in range(0, len(rows), BATCH):
             batch = rows[start : start + BATCH]

@@ -229,7 +229,7 @@ def cases_refresh(*, case_ids: Iterable[int], paths: dict[int, list] | None = No
         for case_id in chunk:
             if case_id in known and known[case_id]:
                 steps_of[case_id] = sorted(known[case_id], key=_step_time)  # stable: ties keep arrival order
-        _store_cases(steps_of)
+        _store_cases(steps_of, stale=read)
     if logs:
         aggregates.refresh(logs)
 
@@ -238,7 +238,8 @@ def _step_time(step: tuple):
     return step[1]
 
 
-def _store_cases(paths: dict[int, list]) -> None:
+def _store_cases(paths: dict[int, list], *, stale: list[int]) -> None:
+    """Variant, start/end, count and transitions of these cases; `stale`: those that may have transitions."""
     keys = {case_id: _variant_key([step[0] for step in steps]) for case_id, steps in paths.items()}
     known = dict(Variant.objects.filter(key__in=set(keys.values())).values_list("key", "id"))
     fresh = {key: case_id for case_id, key in keys.items() if key not in known}
@@ -248,7 +249,8 @@ def _store_cases(paths: dict[int, list]) -> None:
     )
     if fresh:
         known.update(Variant.objects.filter(key__in=fresh.keys()).values_list("key", "id"))
-    Transition.objects.filter(case_id__in=paths.keys()).delete()
+    if stale:
+        Transition.objects.filter(case_id__in=stale).delete()
     stamp = bulk.stamper()
     transitions = [
         (cid, a, b, (t2 - t1).total_seconds(), d1, d2, stamp(t2))

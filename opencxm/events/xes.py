@@ -53,7 +53,8 @@ def read_xes(source) -> Iterator[EventRecord]:
 
 
 class _Target:
-    """Expat callbacks: no element tree is built; only traces, events and their direct simple attributes."""
+    """Expat callbacks: no element tree is built; only traces, events and their direct simple attributes.
+    No `data` method: XES keeps values in attributes, and without it expat reports no text at all."""
 
     def __init__(self):
         self.depth = 0
@@ -73,7 +74,7 @@ class _Target:
 
     def start(self, tag, attrib):
         self.depth += 1
-        name = self._local(tag)
+        name = self.names.get(tag) or self._local(tag)
         if self.event_depth is not None:
             if self.depth == self.event_depth + 1 and name in SIMPLE and "key" in attrib:
                 self.values[attrib["key"]] = attrib.get("value", "")
@@ -109,9 +110,6 @@ class _Target:
     def take(self) -> list[EventRecord]:
         done, self.done = self.done, []
         return done
-
-    def data(self, text):
-        pass
 
     def close(self):
         return None
@@ -149,11 +147,14 @@ def _event(values: dict, where: dict) -> EventRecord:
 
 def parse_time(raw: str, where: dict) -> datetime:
     """An ISO 8601 time with offset as aware UTC; without an offset it is taken as UTC (as XES tools do)."""
-    text = raw.strip().replace("Z", "+00:00").replace("z", "+00:00")
-    try:
-        value = datetime.fromisoformat(text)
+    try:  # fast path: the common forms (offset, "Z", none) as written, no string copies
+        value = datetime.fromisoformat(raw)
     except ValueError:
-        raise EventError(
-            "bad_time", "Trace %(trace)s, event %(event)s: '%(value)s' is not a time.", value=raw[:60], **where
-        ) from None
+        text = raw.strip().replace("Z", "+00:00").replace("z", "+00:00")
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError:
+            raise EventError(
+                "bad_time", "Trace %(trace)s, event %(event)s: '%(value)s' is not a time.", value=raw[:60], **where
+            ) from None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
