@@ -319,22 +319,17 @@ def _parquet_rows(parquet: Path) -> int:
 
 def _rollup_tables() -> tuple:
     """Both rollup tables as sorted tuples without ids (to compare two ways of filling them)."""
+    from opencxm.analytics.metrics import FEEDBACK_SUMS
     from opencxm.analytics.models import FeedbackRollup, FeedbackRollupMonth
 
     def rows(model, first):
-        names = [first, "source_id", "touchpoint_id", "channel_id", "segment_id", "kind", *ROLLUP_SUMS]
+        names = [first, "source_id", "touchpoint_id", "channel_id", "segment_id", "kind", *FEEDBACK_SUMS]
         return sorted(
             (tuple(row) for row in model.objects.values_list(*names)),
             key=lambda row: tuple((value is None, value if value is not None else 0) for value in row),
         )
 
     return rows(FeedbackRollup, "day"), rows(FeedbackRollupMonth, "month")
-
-
-ROLLUP_SUMS = (
-    "records", "comments", "nps_n", "nps_promoters", "nps_detractors", "csat_n", "csat_sum", "csat_sumsq",
-    "csat_top2", "ces_n", "ces_sum", "ces_sumsq",
-)  # fmt: skip
 
 
 def fill_rollups_direct(connection, parquet: Path, source_id: int, maps: dict) -> int:
@@ -344,6 +339,7 @@ def fill_rollups_direct(connection, parquet: Path, source_id: int, maps: dict) -
     reads only the rollups, so its queries are the same."""
     import duckdb
 
+    from opencxm.analytics.metrics import FEEDBACK_SUMS
     from opencxm.analytics.models import FeedbackRollup, FeedbackRollupMonth
     from opencxm.analytics.rollups import month_rollup_rebuild
 
@@ -364,8 +360,8 @@ def fill_rollups_direct(connection, parquet: Path, source_id: int, maps: dict) -
     """).fetchall()
     FeedbackRollup.objects.all().delete()
     FeedbackRollupMonth.objects.all().delete()
-    columns = ", ".join(["day", "source_id", "touchpoint_id", "channel_id", "segment_id", "kind", *ROLLUP_SUMS])
-    placeholders = ", ".join(["%s"] * (6 + len(ROLLUP_SUMS)))
+    columns = ", ".join(["day", "source_id", "touchpoint_id", "channel_id", "segment_id", "kind", *FEEDBACK_SUMS])
+    placeholders = ", ".join(["%s"] * (6 + len(FEEDBACK_SUMS)))
     with connection.cursor() as cursor:
         cursor.executemany(f"INSERT INTO analytics_feedbackrollup ({columns}) VALUES ({placeholders})", rows)
     month_rollup_rebuild()

@@ -7,14 +7,9 @@ from django.utils.translation import pgettext_lazy
 from opencxm.core.models import PublicModel
 
 
-class FeedbackRollup(models.Model):
-    """Sums over feedback per local day × source × touchpoint × channel × segment × kind.
+class RollupSums(models.Model):
+    """The dimensions and additive sums shared by the daily and the monthly feedback rollup."""
 
-    Every metric in the registry is computed from these sums, so dashboards never scan raw feedback.
-    Rows for a (source, day) are rebuilt whenever feedback of that source and day is written.
-    """
-
-    day = models.DateField()
     source = models.ForeignKey("feedback.DataSource", on_delete=models.CASCADE, related_name="+")
     touchpoint = models.ForeignKey("touchpoints.Touchpoint", null=True, on_delete=models.CASCADE, related_name="+")
     channel = models.ForeignKey("touchpoints.Channel", null=True, on_delete=models.CASCADE, related_name="+")
@@ -34,6 +29,19 @@ class FeedbackRollup(models.Model):
     ces_sumsq = models.FloatField(default=0)
 
     class Meta:
+        abstract = True
+
+
+class FeedbackRollup(RollupSums):
+    """Sums over feedback per local day × source × touchpoint × channel × segment × kind.
+
+    Every metric in the registry is computed from these sums, so dashboards never scan raw feedback.
+    Rows for a (source, day) are rebuilt whenever feedback of that source and day is written.
+    """
+
+    day = models.DateField()
+
+    class Meta:
         indexes = [
             models.Index(fields=["source", "day"]),
             models.Index(fields=["day"]),
@@ -44,7 +52,7 @@ class FeedbackRollup(models.Model):
         return f"{self.day} source={self.source_id} touchpoint={self.touchpoint_id} ({self.records})"
 
 
-class FeedbackRollupMonth(models.Model):
+class FeedbackRollupMonth(RollupSums):
     """The same sums per local month (first day) × source × touchpoint × channel × segment × kind.
 
     Summed from the daily rows of the months a refresh touched, in the same transaction, so it always equals the
@@ -53,23 +61,6 @@ class FeedbackRollupMonth(models.Model):
     """
 
     month = models.DateField()
-    source = models.ForeignKey("feedback.DataSource", on_delete=models.CASCADE, related_name="+")
-    touchpoint = models.ForeignKey("touchpoints.Touchpoint", null=True, on_delete=models.CASCADE, related_name="+")
-    channel = models.ForeignKey("touchpoints.Channel", null=True, on_delete=models.CASCADE, related_name="+")
-    segment = models.ForeignKey("journeys.Segment", null=True, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=10)
-    records = models.PositiveIntegerField(default=0)
-    comments = models.PositiveIntegerField(default=0)
-    nps_n = models.PositiveIntegerField(default=0)
-    nps_promoters = models.PositiveIntegerField(default=0)
-    nps_detractors = models.PositiveIntegerField(default=0)
-    csat_n = models.PositiveIntegerField(default=0)
-    csat_sum = models.FloatField(default=0)
-    csat_sumsq = models.FloatField(default=0)
-    csat_top2 = models.PositiveIntegerField(default=0)
-    ces_n = models.PositiveIntegerField(default=0)
-    ces_sum = models.FloatField(default=0)
-    ces_sumsq = models.FloatField(default=0)
 
     class Meta:
         indexes = [

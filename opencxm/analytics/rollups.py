@@ -11,6 +11,7 @@ from django.db.models import Case, Count, DateField, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
+from opencxm.analytics.metrics import FEEDBACK_SUMS
 from opencxm.analytics.models import FeedbackRollup, FeedbackRollupMonth, RollupState
 
 
@@ -104,10 +105,6 @@ def rollup_refresh(*, source_id: int, days: Iterable[date]) -> int:
     return written
 
 
-MONTH_SUMS = (
-    "records", "comments", "nps_n", "nps_promoters", "nps_detractors", "csat_n", "csat_sum", "csat_sumsq",
-    "csat_top2", "ces_n", "ces_sum", "ces_sumsq",
-)  # fmt: skip
 MONTH_KEYS = ("source_id", "touchpoint_id", "channel_id", "segment_id", "kind")
 
 
@@ -125,8 +122,8 @@ def month_rollup_refresh(*, source_id: int, months: Iterable[date]) -> int:
     quote = connection.ops.quote_name
     monthly, daily = quote(FeedbackRollupMonth._meta.db_table), quote(FeedbackRollup._meta.db_table)
     keys = ", ".join(quote(name) for name in MONTH_KEYS)
-    sums = ", ".join(f"SUM({quote(name)})" for name in MONTH_SUMS)
-    columns = ", ".join([quote("month"), keys, *(quote(name) for name in MONTH_SUMS)])
+    sums = ", ".join(f"SUM({quote(name)})" for name in FEEDBACK_SUMS)
+    columns = ", ".join([quote("month"), keys, *(quote(name) for name in FEEDBACK_SUMS)])
     sql = (
         f"INSERT INTO {monthly} ({columns}) SELECT %s, {keys}, {sums} FROM {daily} "  # noqa: S608 (constants)
         f"WHERE {quote('source_id')} = %s AND {quote('day')} >= %s AND {quote('day')} < %s GROUP BY {keys}"

@@ -14,6 +14,7 @@ from django.db.models.functions import Cast, TruncDay, TruncMonth, TruncWeek
 
 from opencxm.analytics.metrics import FEEDBACK_SUMS, TOPIC_SUMS, Metric, metric
 from opencxm.analytics.models import FeedbackRollup, FeedbackRollupMonth
+from opencxm.analytics.rollups import month_start, next_month
 from opencxm.analytics.stats import Estimate
 
 DIMENSIONS = ("time", "touchpoint", "department", "channel", "segment", "source", "stage", "journey", "kind", "topic")
@@ -200,14 +201,6 @@ def _feedback_groups(spec: QuerySpec, definition: Metric, mapped: dict | None) -
     return _accumulate(spec, rows, mapped, (*FEEDBACK_SUMS, "complaints"))
 
 
-def _month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
-def _next_month(day: date) -> date:
-    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
-
-
 def _rollup_parts(spec: QuerySpec) -> list[tuple]:
     """(rollup model, period filter, time grouping expression) for each part of the period the runner reads.
 
@@ -216,9 +209,9 @@ def _rollup_parts(spec: QuerySpec) -> list[tuple]:
     start, end = spec.start, spec.end
     if "time" in spec.group_by and spec.grain != "month":
         return [(FeedbackRollup, _day_period(start, end), None)]
-    first = None if start is None else (start if start.day == 1 else _next_month(start))
-    last = None if end is None else (_month_start(end) if _next_month(end) - timedelta(days=1) == end
-                                     else _month_start(_month_start(end) - timedelta(days=1)))  # fmt: skip
+    first = None if start is None else (start if start.day == 1 else next_month(start))
+    last = None if end is None else (month_start(end) if next_month(end) - timedelta(days=1) == end
+                                     else month_start(month_start(end) - timedelta(days=1)))  # fmt: skip
     if first is not None and last is not None and first > last:
         return [(FeedbackRollup, _day_period(start, end), None)]
     months = {}
@@ -229,8 +222,8 @@ def _rollup_parts(spec: QuerySpec) -> list[tuple]:
     parts = [(FeedbackRollupMonth, months, F("month"))]
     if first is not None and start < first:
         parts.append((FeedbackRollup, _day_period(start, first - timedelta(days=1)), None))
-    if last is not None and end >= _next_month(last):
-        parts.append((FeedbackRollup, _day_period(_next_month(last), end), None))
+    if last is not None and end >= next_month(last):
+        parts.append((FeedbackRollup, _day_period(next_month(last), end), None))
     return parts
 
 
