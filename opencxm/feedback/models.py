@@ -112,13 +112,15 @@ class ImportJob(PublicModel):
 class Feedback(PublicModel):
     """One survey response, complaint or contact with its scores and comment."""
 
-    source = models.ForeignKey(DataSource, on_delete=models.PROTECT, related_name="feedback")
+    # No index of its own: the unique (source, external_id) index serves every lookup by source.
+    source = models.ForeignKey(DataSource, on_delete=models.PROTECT, related_name="feedback", db_index=False)
     external_id = models.CharField(_("external id"), max_length=120)
     kind = models.CharField(_("kind"), max_length=10, choices=FeedbackKind.choices, default=FeedbackKind.RESPONSE)
     responded_at = models.DateTimeField(_("time"), db_index=True)
     customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="feedback")
+    # No index of its own: the (touchpoint, responded_at) index serves every lookup by touchpoint.
     touchpoint = models.ForeignKey(
-        Touchpoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="feedback"
+        Touchpoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="feedback", db_index=False
     )
     channel = models.ForeignKey(Channel, null=True, blank=True, on_delete=models.SET_NULL, related_name="feedback")
     segment = models.ForeignKey(Segment, null=True, blank=True, on_delete=models.SET_NULL, related_name="feedback")
@@ -129,7 +131,11 @@ class Feedback(PublicModel):
     comment = models.TextField(_("comment"), blank=True)
     language = models.CharField(_("language"), max_length=8, blank=True)
     attributes = models.JSONField(_("attributes"), default=dict, blank=True)
-    import_job = models.ForeignKey(ImportJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Not indexed: nothing looks feedback up by its import job (it only records where a row came from), and
+    # every index on this table slows each import.
+    import_job = models.ForeignKey(
+        ImportJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
 
     class Meta:
         ordering = ["-responded_at", "-id"]
