@@ -7,6 +7,7 @@ every write, so discovery never orders or scans raw events (see docs/journey-ana
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from opencxm.accounts.models import Department
@@ -80,20 +81,34 @@ class Case(models.Model):
 
 
 class Event(models.Model):
-    """One thing a customer did. `dedup_key` makes re-imports and repeated API batches idempotent."""
+    """One thing a customer did. `dedup_key` makes re-imports and repeated API batches idempotent.
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    Indexes are kept to what is read, since each one is written for every imported event: (case, time) also
+    serves lookups by case; channel and department are indexed only where set (deleting one sets them NULL);
+    the dedup key is unique through a constraint, which has no second (LIKE pattern) index as `unique=True` has
+    on PostgreSQL."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", db_index=False)
     activity = models.ForeignKey(Activity, on_delete=models.PROTECT, related_name="events")
     timestamp = models.DateTimeField(_("time"))
     lifecycle = models.CharField(_("lifecycle"), max_length=40, blank=True)
-    channel = models.ForeignKey(Channel, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    channel = models.ForeignKey(
+        Channel, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     resource = models.CharField(_("resource"), max_length=200, blank=True)
     attributes = models.JSONField(_("attributes"), default=dict, blank=True)
-    dedup_key = models.CharField(max_length=64, unique=True)
+    dedup_key = models.CharField(max_length=64)
 
     class Meta:
-        indexes = [models.Index(fields=["case", "timestamp"]), models.Index(fields=["activity"])]
+        indexes = [
+            models.Index(fields=["case", "timestamp"]),
+            models.Index(fields=["channel"], name="events_event_channel", condition=Q(channel__isnull=False)),
+            models.Index(fields=["department"], name="events_event_department", condition=Q(department__isnull=False)),
+        ]
+        constraints = [models.UniqueConstraint(fields=["dedup_key"], name="events_event_unique_dedup_key")]
 
     def __str__(self):
         return f"{self.activity_id} {self.timestamp:%Y-%m-%d %H:%M}"
@@ -103,17 +118,33 @@ class Transition(models.Model):
     """A directly-follows pair within one case: `to_activity` came right after `from_activity`."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transitions")
-    from_activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="+")
-    to_activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="+")
+    # not indexed: nothing looks transitions up by activity (an activity with transitions has events, which
+    # protect it from deletion); written for every step of every import
+    from_activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="+", db_index=False)
+    to_activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="+", db_index=False)
     seconds = models.FloatField()
     # The departments recorded on the two events themselves (None when the event names none); the department
     # of a step is this, else the owning department of the activity's touchpoint (resolved when read, so a
-    # remapped activity needs no recomputation).
-    from_department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    to_department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # remapped activity needs no recomputation). Indexed only where set (deleting a department sets them NULL).
+    from_department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    to_department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     # When the second event happened (for handovers: when the receiving department took over); the re-contact
     # window of the handover view starts here.
     at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["from_department"], name="events_trans_from_dept", condition=Q(from_department__isnull=False)
+            ),
+            models.Index(
+                fields=["to_department"], name="events_trans_to_dept", condition=Q(to_department__isnull=False)
+            ),
+        ]
 
     def __str__(self):
         return f"{self.from_activity_id} -> {self.to_activity_id}"
@@ -144,3 +175,4 @@ class VariantSummary(models.Model):
 
     def __str__(self):
         return f"{self.variant_id}: {self.cases}"
+
