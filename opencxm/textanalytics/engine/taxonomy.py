@@ -24,6 +24,7 @@ from . import resources
 from .base import TopicMatch
 
 _TOKEN_RX = re.compile(r'\(|\)|"[^"]*"|NEAR/\d+|[^\s()"]+')
+CACHE_SIZE = 50_000  # entries per word cache (token -> terms, token -> lemma); cleared when full
 
 
 class RuleError(ValueError):
@@ -90,34 +91,71 @@ class TermIndex:
                 self.by_head.setdefault(text[:3], []).extend(terms)
             else:
                 self.short_prefix.setdefault(text, []).extend(terms)
+        self._token_cache: dict[str, frozenset] = {}
+        self._lemma_cache: dict[str, frozenset] = {}
 
-    def scan(self, tokens: list[str], lemmas: list[str], joined: str) -> dict[Term, list[int]]:
-        hits: dict[Term, list[int]] = {}
-        exact, by_head, short = self.exact, self.by_head, self.short_prefix
-        for i, (tok, lm) in enumerate(zip(tokens, lemmas, strict=True)):
-            words = (tok,) if tok == lm else (tok, lm)
-            seen: set[Term] = set()
-            for w in words:
-                found = exact.get(w)
+    def word_terms(self, w: str) -> frozenset:
+        """Exact and prefix terms that ``w`` (a token or a lemma) matches."""
+        seen: set[Term] = set()
+        found = self.exact.get(w)
+        if found:
+            seen.update(found)
+        cands = self.by_head.get(w[:3])
+        if cands:
+            for t in cands:
+                if w.startswith(t.text):
+                    seen.add(t)
+        if self.short_prefix:
+            for n in (1, 2):
+                found = self.short_prefix.get(w[:n])
                 if found:
                     seen.update(found)
-                cands = by_head.get(w[:3])
-                if cands:
-                    for t in cands:
-                        if w.startswith(t.text):
-                            seen.add(t)
-                if short:
-                    for n in (1, 2):
-                        found = short.get(w[:n])
-                        if found:
-                            seen.update(found)
-            for t in seen:
-                hits.setdefault(t, []).append(i)
-        for t in self.infix:
-            if t.text in joined:
-                pos = [i for i, tok in enumerate(tokens) if t.text in tok]
-                if pos:
-                    hits[t] = pos
+        return frozenset(seen)
+
+    def token_terms(self, tok: str) -> frozenset:
+        """Terms a token matches by itself: its exact and prefix terms and the infix terms inside it."""
+        terms = self._token_cache.get(tok)
+        if terms is None:
+            terms = self.word_terms(tok)
+            infix = [t for t in self.infix if t.text in tok]
+            if infix:
+                terms = terms.union(infix)
+            if len(self._token_cache) >= CACHE_SIZE:
+                self._token_cache.clear()  # bounded: memory stays flat on any number of comments
+            self._token_cache[tok] = terms
+        return terms
+
+    def lemma_terms(self, lemma: str) -> frozenset:
+        terms = self._lemma_cache.get(lemma)
+        if terms is None:
+            terms = self.word_terms(lemma)
+            if len(self._lemma_cache) >= CACHE_SIZE:
+                self._lemma_cache.clear()
+            self._lemma_cache[lemma] = terms
+        return terms
+
+    def scan(self, tokens: list[str], lemmas: list[str], joined: str) -> dict[Term, list[int]]:
+        """Term -> ascending token positions. A token matches exact and prefix terms by itself or its lemma,
+        infix terms by itself only (``joined`` is kept for callers; a token-level test is the same test)."""
+        hits: dict[Term, list[int]] = {}
+        token_cache, lemma_cache = self._token_cache, self._lemma_cache
+        for i, tok in enumerate(tokens):
+            terms = token_cache.get(tok)
+            if terms is None:
+                terms = self.token_terms(tok)
+            lm = lemmas[i]
+            if lm != tok:
+                more = lemma_cache.get(lm)
+                if more is None:
+                    more = self.lemma_terms(lm)
+                if more:
+                    terms = terms | more
+            for t in terms:
+                found = hits.get(t)
+                if found is None:
+                    hits[t] = [i]
+                else:
+                    found.append(i)
         return hits
 
 
@@ -304,6 +342,63 @@ class OrNode(Node):
         return [h for p in self.parts if p.matches(doc) for h in p.hits(doc)]
 
 
+def compile_matcher(node: Node):
+    """``(matches, hits)`` of ``node`` for indexed docs, as generated code over the doc's dict of hit terms.
+
+    ``matches(c, d)`` is ``node.matches(d)`` and ``hits(c, d)`` is ``node.hits(d)`` (``c`` is ``d``'s term ->
+    positions dict): terms, AND, OR and NOT become ``in``/``and``/``or``/``not`` tests and list extends instead
+    of method calls; phrases and NEAR keep their node (they need positions). A node's hits are empty whenever
+    it does not match, so OR concatenates the hits of all its parts. The generated source only names objects
+    held in its namespace (no rule text), so compiling it is safe.
+    """
+    names: dict[str, object] = {}
+
+    def ref(obj) -> str:
+        name = f"_{len(names)}"
+        names[name] = obj
+        return name
+
+    def expr(n) -> str:
+        if isinstance(n, TermNode):
+            return f"({ref(n.term)} in c)"
+        if isinstance(n, OrNode):
+            return "(" + " or ".join(expr(p) for p in n.parts) + ")"
+        if isinstance(n, AndNode):
+            parts = [expr(p) for p in n.parts] + [f"not {expr(x)}" for x in n.negated]
+            return "(" + " and ".join(parts) + ")"
+        # phrases and NEAR need all their (positive) terms: test that first, positions only then
+        needed = (
+            " and ".join(f"{ref(t)} in c" for t in sorted(node_terms(n), key=str)) if isinstance(n, PhraseNode) else ""
+        )
+        if isinstance(n, NearNode):
+            needed = f"{expr(n.left)} and {expr(n.right)}"
+        return f"({needed} and {ref(n.matches)}(d))" if needed else f"{ref(n.matches)}(d)"
+
+    def stmts(n, indent: str) -> list[str]:
+        if isinstance(n, TermNode):
+            return [f"{indent}p = c.get({ref(n.term)})", f"{indent}if p:", f"{indent}    out.extend(map(get, p))"]
+        if isinstance(n, OrNode):
+            return [line for part in n.parts for line in stmts(part, indent)]
+        if isinstance(n, AndNode):
+            return [f"{indent}if {expr(n)}:"] + [line for part in n.parts for line in stmts(part, indent + "    ")]
+        return [f"{indent}if {expr(n)}:", f"{indent}    out.extend({ref(n.hits)}(d))"]
+
+    namespace: dict[str, object] = {"__builtins__": {"map": map}}
+    source = "\n".join(
+        [
+            f"def matches(c, d):\n    return {expr(node)}",
+            "def hits(c, d):",
+            "    out = []",
+            "    get = d.tokens.__getitem__",
+        ]
+        + stmts(node, "    ")
+        + ["    return out"]
+    )
+    namespace.update(names)
+    exec(source, namespace)  # noqa: S102 - generated from our own node tree
+    return namespace["matches"], namespace["hits"]
+
+
 class _Parser:
     def __init__(self, text: str):
         self.toks = _TOKEN_RX.findall(text)
@@ -408,7 +503,7 @@ class Taxonomy:
         self.label_language = label_language or data.get("label_language", "de")
         self.topics: list[Topic] = []
         # per language: [(topic, rule, positive terms)]
-        self._rules: dict[str, list[tuple[Topic, Node, tuple[frozenset, ...]]]] = {}
+        self._rules: dict[str, list[tuple[Topic, Node, tuple[frozenset, ...], object]]] = {}
         self._by_term: dict[str, dict[Term, list[int]]] = {}  # language -> term -> rule numbers
         terms: set[Term] = set()
         for parent in data.get("topics", []):
@@ -431,9 +526,10 @@ class Taxonomy:
                         required = tuple(sorted(set(required_sets(node)), key=len))
                         for term in required[0]:  # index by the smallest required set: complete and selective
                             by_term.setdefault(term, []).append(len(rules_for_lang))
-                        rules_for_lang.append((topic, node, required[1:]))
+                        rules_for_lang.append((topic, node, required[1:], compile_matcher(node)))
                         terms |= all_terms(node)
         self.index = TermIndex(terms)
+        self._order = {t.key: i for i, t in enumerate(self.topics)}
 
     @classmethod
     def default(cls) -> Taxonomy:
@@ -455,24 +551,32 @@ class Taxonomy:
         langs = (language,) if language in ("de", "en") else ("de", "en")
         if not doc.hit_terms:
             return []
-        present = set(doc.hit_terms)
+        cache, indexed = doc._cache, doc._indexed  # compiled matchers: indexed docs (no empty positions cached)
         found: dict[str, TopicMatch] = {}
         for lang in langs:
             by_term = self._by_term.get(lang, {})
             candidates: set[int] = set()
-            for term in present:
+            for term in cache:
                 rule_ids = by_term.get(term)
                 if rule_ids:
                     candidates.update(rule_ids)
             rules = self._rules.get(lang, ())
             for rule_id in sorted(candidates):
-                topic, node, required = rules[rule_id]
-                if topic.key in found or any(r.isdisjoint(present) for r in required):
+                topic, node, _required, (matcher, hits) = rules[rule_id]
+                if topic.key in found:
                     continue
-                if node.matches(doc):
+                if indexed:
+                    if not matcher(cache, doc):
+                        continue
+                    terms = tuple(dict.fromkeys(hits(cache, doc)))
+                elif node.matches(doc):
                     terms = tuple(dict.fromkeys(node.hits(doc)))
-                    found[topic.key] = TopicMatch(key=topic.key, path=topic.path, matched_terms=terms, source="rule")
-        order = {t.key: i for i, t in enumerate(self.topics)}
+                else:
+                    continue
+                found[topic.key] = TopicMatch(key=topic.key, path=topic.path, matched_terms=terms, source="rule")
+        if len(found) < 2:
+            return list(found.values())
+        order = self._order
         return sorted(found.values(), key=lambda m: order[m.key])
 
 
