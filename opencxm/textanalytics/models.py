@@ -131,7 +131,9 @@ class EnrichmentRun(PublicModel):
 
 
 class ClassifierModel(PublicModel):
-    """A sentiment classifier trained on this installation's corrections, with its held-back quality."""
+    """A classifier trained on this installation's corrections, with its held-back quality. ``kind`` "sentiment"
+    (naive Bayes) or "topics" (multi-label; ``metrics`` holds the per-topic figures of the model and of the rules
+    alone on the held-back corrections)."""
 
     kind = models.CharField(_("kind"), max_length=20, default="sentiment")
     trained_at = models.DateTimeField(_("trained"), auto_now_add=True)
@@ -142,6 +144,7 @@ class ClassifierModel(PublicModel):
     n_test = models.PositiveIntegerField(_("held-back examples"), default=0)
     accuracy = models.FloatField(_("accuracy"), null=True, blank=True)
     macro_f1 = models.FloatField(_("macro F1"), null=True, blank=True)
+    metrics = models.JSONField(_("quality figures"), default=dict, blank=True)
     blob = models.BinaryField(null=True, blank=True)
 
     class Meta:
