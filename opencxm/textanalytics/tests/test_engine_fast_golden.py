@@ -43,3 +43,33 @@ def test_batch_without_languages_matches_detection(engine):
     rows = [r for r in GOLDEN if r["language"] is None]
     got = engine.analyze_many([r["text"] for r in rows])
     assert [_plain(a) for a in got] == [r["expected"] for r in rows]
+
+
+VADER_SENTENCES = [
+    "I can't stand this provider anymore, I'm fed up.",
+    "The upgrade was screwed up again.",
+    "( '}{' ) love it",
+    "They really cut the mustard this time, no back handed compliments.",
+    "Living hand to mouth with these prices; stop blowing smoke.",
+    "Break a leg! The support team has the upper hand now.",
+    "Cooking with gas, under the weather, in the dark, on the ball.",
+    "Great service 😀 but the app 😡 crashes ❤️ 👍🏽",
+    "Rated 1️⃣ out of 5 #️⃣ terrible",
+    "#fail 10/10 would not recommend :( :)",
+    "It was kind of okay, sort of good, but not great.",
+    "Never so good, never this bad, without doubt the best.",
+    "NOT HAPPY at all!!! Why??? Really???",
+    "  padded text with spaces and digits 123  ",
+    "don’t like it, won’t come back",
+    "",
+]
+
+
+def test_fast_vader_scores_like_the_library():
+    from vader import SentimentIntensityAnalyzer
+
+    from opencxm.textanalytics.engine.sentiment import FastVader
+
+    plain, fast = SentimentIntensityAnalyzer(), FastVader()
+    for text in VADER_SENTENCES + [r["text"] for r in GOLDEN]:
+        assert fast.polarity_scores(text) == plain.polarity_scores(text), text
