@@ -207,7 +207,7 @@ def _check(report, tps, segments) -> dict:
 
 
 def run_engine(engine: str, args) -> dict:
-    db = Database(engine, "opencxm_bench_drivers")
+    db = Database(engine, args.database)
     if not args.keep_data:
         db.fresh()
     out = Path(f"/tmp/opencxm-bench-drivers-{engine}.json")
@@ -226,6 +226,7 @@ def main(argv=None) -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--engines", default="sqlite,postgresql")
     parser.add_argument("--keep-data", action="store_true", help="time again on the rows a previous run loaded")
+    parser.add_argument("--database", default="opencxm_bench_drivers", help="bench database name (per engine)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

@@ -15,6 +15,9 @@ The engine (relative weights, bootstrap, matrices, quadrants) is plain numpy and
 customer × touchpoint in numpy and runs the engine for all customers and each segment; `reading` words the result.
 """
 
+import ctypes
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
@@ -33,6 +36,57 @@ DRIVER_TYPES = ("bad", "score")
 # outcome), count and sum of the value (outcome rows: NPS rating; touchpoint rows: satisfaction 0..100),
 # count of "bad" answers (outcome rows: detractor answers; touchpoint rows: bad experiences and complaints).
 CUSTOMER, SEGMENT, TOUCHPOINT, VALUES, TOTAL, BAD = range(6)
+
+
+# -- BLAS threads ---------------------------------------------------------------------------------------------
+
+_BLAS_LOCK = threading.Lock()
+_BLAS = {"users": 0, "saved": None, "library": None}
+
+
+def _openblas():
+    """numpy's OpenBLAS as (get, set) of its thread count, or None (another BLAS, not Linux, not loaded)."""
+    if _BLAS["library"] is None:
+        _BLAS["library"] = False
+        try:
+            with open("/proc/self/maps") as maps:
+                paths = {line.split()[-1] for line in maps if "openblas" in line.lower() and ".so" in line}
+            for path in sorted(paths):
+                library = ctypes.CDLL(path)
+                for prefix in ("scipy_openblas", "openblas"):
+                    for suffix in ("64_", ""):
+                        getter = getattr(library, f"{prefix}_get_num_threads{suffix}", None)
+                        setter = getattr(library, f"{prefix}_set_num_threads{suffix}", None)
+                        if getter and setter:
+                            _BLAS["library"] = (getter, setter)
+                            return _BLAS["library"]
+        except OSError:
+            pass
+    return _BLAS["library"] or None
+
+
+@contextmanager
+def single_threaded_blas():
+    """Run numpy's BLAS/LAPACK on one thread inside the block (restored afterwards; nested and concurrent uses
+    share one setting). The analysis makes many small products and eigen-decompositions (31 × 31): OpenBLAS's
+    worker threads cost more than they bring there, and on a busy machine their spinning doubles the CPU time."""
+    blas = _openblas()
+    if blas is None:
+        yield
+        return
+    getter, setter = blas
+    with _BLAS_LOCK:
+        if _BLAS["users"] == 0:
+            _BLAS["saved"] = getter()
+            setter(1)
+        _BLAS["users"] += 1
+    try:
+        yield
+    finally:
+        with _BLAS_LOCK:
+            _BLAS["users"] -= 1
+            if _BLAS["users"] == 0:
+                setter(_BLAS["saved"])
 
 
 # -- pure numpy: relative weights and their bootstrap ---------------------------------------------------------
@@ -361,22 +415,14 @@ def _customer_segment():
     return Subquery(segment_of, output_field=IntegerField())
 
 
-def driver_rows(*, period, segment_id=None) -> np.ndarray:
-    """The one query: every answer of the period with a customer, as "customer,touchpoint,packed" numbers in one
-    string (StringAgg), which numpy parses and aggregates per customer × touchpoint.
+def _answer_terms():
+    """The SQL terms of an answer shared by the side table and the reference query: its value (relationship
+    answers: the NPS rating; touchpoint answers: satisfaction 0..100, -1 without a score), whether it was bad
+    (0/1), and the filter of the answers that count (with a customer; at a touchpoint or a relationship rating)."""
+    from django.db.models import Case, F, IntegerField, Q, Value, When
 
-    A string instead of a result set because fetching a million rows as Python tuples costs more than the scan
-    itself; a GROUP BY in the database costs more than numpy's (SQLite sorts through a B-tree)."""
-    from django.db.models import Case, CharField, F, IntegerField, Q, StringAgg, Value, When
-    from django.db.models.functions import Cast, Coalesce
-
-    from opencxm.analytics.rollups import local_zone
     from opencxm.feedback.choices import FeedbackKind
-    from opencxm.feedback.models import Customer, Feedback
 
-    zone = local_zone()
-    start = datetime.combine(period.start, time.min, tzinfo=zone)
-    end = datetime.combine(period.end + timedelta(days=1), time.min, tzinfo=zone)
     number = IntegerField()
     satisfaction = Case(
         When(csat__isnull=False, then=(F("csat") - 1) * 25),
@@ -391,6 +437,29 @@ def driver_rows(*, period, segment_id=None) -> np.ndarray:
         default=Value(0),
         output_field=number,
     )
+    relationship = Q(touchpoint__isnull=True, kind=FeedbackKind.RESPONSE, nps__isnull=False)
+    counted = Q(customer__isnull=False) & (Q(touchpoint__isnull=False) | relationship)
+    return value, bad, counted
+
+
+def driver_rows(*, period, segment_id=None) -> np.ndarray:
+    """The reference query, straight from the feedback (the bench and the tests compare the side table with it):
+    every answer of the period with a customer, as "customer,touchpoint,packed" numbers in one string
+    (StringAgg), which numpy parses and aggregates per customer × touchpoint.
+
+    A string instead of a result set because fetching a million rows as Python tuples costs more than the scan
+    itself; a GROUP BY in the database costs more than numpy's (SQLite sorts through a B-tree)."""
+    from django.db.models import CharField, IntegerField, StringAgg, Value
+    from django.db.models.functions import Cast, Coalesce
+
+    from opencxm.analytics.rollups import local_zone
+    from opencxm.feedback.models import Customer, Feedback
+
+    zone = local_zone()
+    start = datetime.combine(period.start, time.min, tzinfo=zone)
+    end = datetime.combine(period.end + timedelta(days=1), time.min, tzinfo=zone)
+    number = IntegerField()
+    value, bad, counted = _answer_terms()
     segment = Coalesce(_customer_segment(), Value(-1), output_field=number)
     packed = (segment + 1) * 256 + (value + 1) * 2 + bad
     text = CharField()
@@ -401,9 +470,7 @@ def driver_rows(*, period, segment_id=None) -> np.ndarray:
         Value(","),
         Cast(packed, text),
     )
-    relationship = Q(touchpoint__isnull=True, kind=FeedbackKind.RESPONSE, nps__isnull=False)
-    selection = _in_period(Feedback.objects.filter(customer__isnull=False), start, end, long=period.days >= 90)
-    selection = selection.filter(Q(touchpoint__isnull=False) | relationship)
+    selection = _in_period(Feedback.objects.filter(counted), start, end, long=period.days >= 90)
     if segment_id is not None:
         selection = selection.filter(customer_id__in=Customer.objects.filter(segment_id=segment_id).values("pk"))
     joined = selection.aggregate(answers=StringAgg(answer, Value(",")))["answers"]
@@ -411,6 +478,162 @@ def driver_rows(*, period, segment_id=None) -> np.ndarray:
         return np.zeros((0, 6))
     numbers = np.fromstring(joined, dtype=np.int64, sep=",").reshape(-1, 3)
     return rows_from_answers(numbers[:, 0], numbers[:, 1], numbers[:, 2])
+
+
+# -- the side table: answers per source × local day, packed (models.DriverDay) --------------------------------
+
+PACKED = (np.dtype("<i8"), np.dtype("<i4"), np.dtype("<i2"))  # customer, touchpoint (-1: relationship), code
+
+
+def pack_answers(customer, touchpoint, code) -> bytes:
+    """One DriverDay blob: the three arrays one after the other (code = (value + 1) * 2 + bad)."""
+    return b"".join(
+        np.asarray(values).astype(dtype).tobytes()
+        for values, dtype in zip((customer, touchpoint, code), PACKED, strict=True)
+    )
+
+
+def unpack_answers(blobs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Customer, touchpoint and code arrays of (answers, data) pairs of DriverDay rows, concatenated."""
+    parts = ([], [], [])
+    for count, data in blobs:
+        offset = 0
+        for target, dtype in zip(parts, PACKED, strict=True):
+            target.append(np.frombuffer(data, dtype=dtype, count=count, offset=offset))
+            offset += count * dtype.itemsize
+    if not parts[0]:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return tuple(np.concatenate(target).astype(np.int64) for target in parts)
+
+
+def driver_days_refresh(*, source_id: int, chunk: list, start, end, local_day, models=None) -> int:
+    """Rewrite the DriverDay rows of one source for the local days of `chunk` (inside [start, end); `local_day`:
+    the expression of an answer's local day, see rollups._local_day). Called by rollup_refresh in its transaction
+    (and by the migration that creates the table, with its historical models). Returns the answers written."""
+    if models is None:
+        from opencxm.analytics.models import DriverDay
+        from opencxm.feedback.models import Feedback
+    else:
+        Feedback, DriverDay = models  # noqa: N806 (model classes)
+    from django.db.models import IntegerField, Value
+    from django.db.models.functions import Coalesce
+
+    DriverDay.objects.filter(source_id=source_id, day__in=chunk).delete()
+    value, bad, counted = _answer_terms()
+    rows = list(
+        Feedback.objects.filter(counted, source_id=source_id, responded_at__gte=start, responded_at__lt=end)
+        .annotate(
+            local_day=local_day,
+            point=Coalesce("touchpoint_id", Value(-1), output_field=IntegerField()),
+            code=(value + 1) * 2 + bad,
+        )
+        .filter(local_day__in=chunk)
+        .values_list("local_day", "customer_id", "point", "code")
+        .order_by()
+    )
+    if not rows:
+        return 0
+    days = sorted({row[0] for row in rows})
+    number = {day: index for index, day in enumerate(days)}
+    which = np.fromiter((number[row[0]] for row in rows), np.int64, len(rows))
+    numbers = np.array([row[1:] for row in rows], dtype=np.int64).reshape(-1, 3)
+    order = np.argsort(which, kind="stable")
+    which, numbers = which[order], numbers[order]
+    bounds = np.searchsorted(which, np.arange(len(days) + 1))
+    DriverDay.objects.bulk_create(
+        DriverDay(
+            source_id=source_id,
+            day=day,
+            answers=int(b - a),
+            data=pack_answers(numbers[a:b, 0], numbers[a:b, 1], numbers[a:b, 2]),
+        )
+        for day, a, b in zip(days, bounds[:-1], bounds[1:], strict=True)
+    )
+    return len(rows)
+
+
+def customer_segments() -> tuple[np.ndarray, np.ndarray]:
+    """Every customer's id (sorted) and segment id (-1: none), read now: a customer's segment is the current
+    one, as in the reference query (a changed segment needs no refresh of the side table)."""
+    from opencxm.feedback.models import Customer
+
+    pairs = Customer.objects.order_by("id").values_list("id", "segment_id")
+    found = np.array([(pk, -1 if segment is None else segment) for pk, segment in pairs], dtype=np.int64)
+    found = found.reshape(-1, 2)
+    return found[:, 0], found[:, 1]
+
+
+def driver_answers(*, period, segment_id=None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The period's answers from the side table: customer, touchpoint (-1: relationship), code and the
+    customer's segment (-1: none) per answer; answers of customers that no longer exist are left out, and with
+    `segment_id` only that segment's customers' answers are kept."""
+    from opencxm.analytics.models import DriverDay
+
+    blobs = DriverDay.objects.filter(day__gte=period.start, day__lte=period.end).values_list("answers", "data")
+    customer, touchpoint, code = unpack_answers(blobs.iterator(chunk_size=400))
+    ids, segments = customer_segments()
+    position = np.minimum(np.searchsorted(ids, customer), max(len(ids) - 1, 0))
+    known = ids[position] == customer if len(ids) else np.zeros(len(customer), bool)
+    segment = np.where(known, segments[position] if len(ids) else -1, -1)
+    if segment_id is not None:
+        known &= segment == segment_id
+    return customer[known], touchpoint[known], code[known], segment[known]
+
+
+def matrices_from_answers(customer, touchpoint, code, segment, outcome: str) -> Matrices:
+    """The matrices of single answers (see driver_answers), the same as
+    `matrices_from_rows(rows_from_answers(...))` but with counting sorts (bincount) instead of sorting a million
+    keys. All sums are sums of whole numbers, so the results are exactly those of the reference path."""
+    value, bad = code // 2 - 1, code % 2
+    scored = value >= 0
+    relationship = touchpoint < 0
+    rated = relationship & scored
+    customers = np.unique(customer[rated])
+    width = len(customers)
+    outcome_at = np.searchsorted(customers, customer[rated])
+    answers = np.bincount(outcome_at, minlength=width).astype(float)
+    if outcome == "detractor":
+        y = np.bincount(outcome_at, weights=bad[rated], minlength=width) / answers
+    else:
+        y = np.bincount(outcome_at, weights=value[rated], minlength=width) / answers
+    outcome_segments = np.zeros(width, np.int64)
+    outcome_segments[outcome_at] = segment[rated]  # a customer's segment: the same on all of their answers
+
+    driver = ~relationship
+    point, d_customer, d_value, d_bad, d_scored = (
+        touchpoint[driver],
+        customer[driver],
+        value[driver],
+        bad[driver],
+        scored[driver],
+    )
+    d_segment = segment[driver]
+    present = np.bincount(point, minlength=1) > 0 if len(point) else np.zeros(0, bool)
+    touchpoints = np.flatnonzero(present)
+    column = (np.cumsum(present) - 1)[point] if len(point) else np.zeros(0, np.int64)
+    columns = len(touchpoints)
+    row = np.minimum(np.searchsorted(customers, d_customer), max(width - 1, 0))
+    known = customers[row] == d_customer if width else np.zeros(len(d_customer), bool)
+    cell = row[known] * columns + column[known]
+    size = width * columns
+    shape = (width, columns)
+    met = (np.bincount(cell, minlength=size) > 0).reshape(shape)
+    bad_matrix = (np.bincount(cell, weights=d_bad[known], minlength=size) > 0).reshape(shape)
+    counts = np.bincount(cell, weights=d_scored[known], minlength=size).reshape(shape)
+    totals = np.bincount(cell, weights=np.where(d_scored, d_value, 0)[known], minlength=size).reshape(shape)
+    score = np.full(shape, np.nan)
+    np.divide(totals, counts, out=score, where=counts > 0)
+
+    def mean_for(mask):
+        answered = np.bincount(column[mask], d_scored[mask], minlength=columns)
+        total = np.bincount(column[mask], np.where(d_scored, d_value, 0)[mask], minlength=columns)
+        return np.where(answered > 0, total / np.where(answered > 0, answered, 1), np.nan)
+
+    performance = {None: mean_for(np.ones(len(point), bool))}
+    for segment_id in np.unique(d_segment):
+        if segment_id >= 0:
+            performance[int(segment_id)] = mean_for(d_segment == segment_id)
+    return Matrices(touchpoints, outcome_segments.astype(int), y, met, bad_matrix, score, performance)
 
 
 def driver_choice(*, start=None, end=None, segment: str | None = None) -> dict:
@@ -443,16 +666,17 @@ def drivers_compute(*, period, segment=None, outcome="nps", driver_type="bad", p
 
     if outcome not in OUTCOMES or driver_type not in DRIVER_TYPES:
         raise ValueError(f"unknown outcome {outcome!r} or driver type {driver_type!r}")
-    rows = driver_rows(period=period, segment_id=segment.pk if segment else None)
-    data = matrices_from_rows(rows, outcome)
-    columns = np.arange(len(data.touchpoints))
-    everyone = np.ones(len(data.y), bool)
-    common = {"driver_type": driver_type, "outcome": outcome}
-    analyses = [analyse(data, columns, everyone, segment_id=segment.pk if segment else None, **common)]
-    segment_ids = sorted({int(value) for value in data.segments if value >= 0})
-    if segment is None and per_segment:
-        for segment_id in segment_ids:
-            analyses.append(analyse(data, columns, data.segments == segment_id, segment_id=segment_id, **common))
+    answers = driver_answers(period=period, segment_id=segment.pk if segment else None)
+    with single_threaded_blas():
+        data = matrices_from_answers(*answers, outcome)
+        columns = np.arange(len(data.touchpoints))
+        everyone = np.ones(len(data.y), bool)
+        common = {"driver_type": driver_type, "outcome": outcome}
+        analyses = [analyse(data, columns, everyone, segment_id=segment.pk if segment else None, **common)]
+        segment_ids = sorted({int(value) for value in data.segments if value >= 0})
+        if segment is None and per_segment:
+            for segment_id in segment_ids:
+                analyses.append(analyse(data, columns, data.segments == segment_id, segment_id=segment_id, **common))
     used = {driver.touchpoint_id for analysis in analyses for driver in analysis.drivers}
     return DriverReport(
         period=period,

@@ -73,6 +73,29 @@ class FeedbackRollupMonth(RollupSums):
         return f"{self.month:%Y-%m} source={self.source_id} touchpoint={self.touchpoint_id} ({self.records})"
 
 
+class DriverDay(models.Model):
+    """The answers the key-driver analysis reads (drivers.py), per source × local day, as packed numpy arrays.
+
+    One row per (source, day) with answers: every answer with a customer at a touchpoint, or a relationship
+    NPS rating (no touchpoint), as three little-endian arrays one after the other: customer id (int64),
+    touchpoint id (int32, -1: relationship rating) and (value + 1) * 2 + bad (int16; value: NPS rating or
+    satisfaction 0..100, -1 without a score). Rebuilt with the rollups of the (source, day) on every write, so a
+    year of answers is read as a few hundred rows instead of scanning a million feedback rows.
+    """
+
+    source = models.ForeignKey("feedback.DataSource", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    answers = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source", "day"], name="driverday_source_day")]
+        indexes = [models.Index(fields=["day"])]
+
+    def __str__(self):
+        return f"{self.day} source={self.source_id} ({self.answers} answers)"
+
+
 class RollupState(models.Model):
     """Fill state of a full rebuild, so an interrupted `opencxm rollups rebuild` resumes where it stopped."""
 

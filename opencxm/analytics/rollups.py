@@ -1,5 +1,5 @@
-"""Keeping `FeedbackRollup` in step with feedback: refresh the (source, day) slices a write touched,
-or rebuild everything (resumable). Days are local days in the installation's time zone."""
+"""Keeping `FeedbackRollup` (and the key drivers' `DriverDay`) in step with feedback: refresh the (source, day)
+slices a write touched, or rebuild everything (resumable). Days are local days in the installation's time zone."""
 
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from opencxm.analytics.metrics import FEEDBACK_SUMS
-from opencxm.analytics.models import FeedbackRollup, FeedbackRollupMonth, RollupState
+from opencxm.analytics.models import DriverDay, FeedbackRollup, FeedbackRollupMonth, RollupState
 
 
 def local_zone() -> ZoneInfo:
@@ -83,6 +83,7 @@ def rollup_refresh(*, source_id: int, days: Iterable[date]) -> int:
     Refreshes of one source are serialised by locking its DataSource row, so concurrent imports never
     interleave a delete and an insert of the same slice.
     """
+    from opencxm.analytics.drivers import driver_days_refresh
     from opencxm.feedback.models import DataSource, Feedback
 
     wanted = sorted(set(days))
@@ -101,6 +102,7 @@ def rollup_refresh(*, source_id: int, days: Iterable[date]) -> int:
                 .order_by()
             )
             written += _insert_select(slices)
+            driver_days_refresh(source_id=source_id, chunk=chunk, start=start, end=end, local_day=_local_day(chunk))
         month_rollup_refresh(source_id=source_id, months={day.replace(day=1) for day in wanted})
     return written
 
@@ -180,6 +182,7 @@ def rollup_rebuild(*, resume: bool = True, log=None) -> int:
     if first is None:
         FeedbackRollup.objects.all().delete()
         FeedbackRollupMonth.objects.all().delete()
+        DriverDay.objects.all().delete()
         return 0
     day = local_day(first)
     if resume and state.done_until and state.finished_at is None:

@@ -186,7 +186,7 @@ def test_rows_from_single_answers():
 @pytest.mark.django_db
 def test_drivers_compute_finds_the_planted_drivers_per_segment(django_assert_max_num_queries):
     segments, touchpoints = driver_company()
-    with django_assert_max_num_queries(3):  # the aggregated rows, the touchpoints, the segments
+    with django_assert_max_num_queries(4):  # the side table's days, the customers, the touchpoints, the segments
         report = drivers.drivers_compute(period=PERIOD)
     everyone, *per_segment = report.analyses
     assert report.customers == everyone.n == 400  # the March 2025 customer is outside the period
@@ -199,6 +199,70 @@ def test_drivers_compute_finds_the_planted_drivers_per_segment(django_assert_max
     install = everyone.drivers[0]
     assert install.effect < -2.5 and install.expected_direction and install.low > everyone.average_share
     assert sum(d.share for d in everyone.drivers) == pytest.approx(100)
+
+
+def _same_matrices(found, expected):
+    for name in ("touchpoints", "segments", "y", "met", "bad", "score"):
+        assert np.array_equal(getattr(found, name), getattr(expected, name), equal_nan=True), name
+    assert found.performance.keys() == expected.performance.keys()
+    for key, values in expected.performance.items():
+        assert np.array_equal(found.performance[key], values, equal_nan=True), key
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("outcome", drivers.OUTCOMES)
+def test_side_table_gives_exactly_the_matrices_of_the_feedback(outcome):
+    """The side table (DriverDay) against the reference query straight from the feedback: the same matrices,
+    for the whole period, a period that cuts through the data, one segment, and after writes (a customer's
+    segment changed, a customer erased, a complaint added through the service)."""
+    from opencxm.feedback.models import Customer
+    from opencxm.feedback.services import customer_erase
+    from tests import factories as f
+
+    segments, touchpoints = driver_company(customers=150)
+
+    def compare(period, segment_id=None):
+        found = drivers.matrices_from_answers(*drivers.driver_answers(period=period, segment_id=segment_id), outcome)
+        expected = drivers.matrices_from_rows(drivers.driver_rows(period=period, segment_id=segment_id), outcome)
+        _same_matrices(found, expected)
+        return found
+
+    everyone = compare(PERIOD)
+    assert everyone.met.shape == (150, 4) and everyone.met.sum() > 300
+    compare(Period(date(2026, 1, 20), date(2026, 2, 28)))
+    compare(Period(date(2025, 1, 1), date(2026, 12, 31)))
+    compare(PERIOD, segments["Gewerbe"].pk)
+    moved = Customer.objects.filter(segment=segments["Familien"]).order_by("pk").first()
+    Customer.objects.filter(pk=moved.pk).update(segment=segments["Gewerbe"])
+    erased = Customer.objects.filter(segment=segments["Gewerbe"]).order_by("-pk").first()
+    customer_erase(actor=f.UserFactory(), customer=erased)
+    compare(PERIOD)
+    after = compare(PERIOD, segments["Gewerbe"].pk)
+    assert len(after.y) == 50 + 1 - 1  # customers 0, 3, 6, ... are "Gewerbe"; one moved in, one erased
+
+
+@pytest.mark.django_db
+def test_rollups_verify_and_rebuild_cover_the_side_table():
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    from opencxm.analytics.models import DriverDay
+    from opencxm.feedback.models import Feedback
+
+    driver_company(customers=60)
+    call_command("rollups", "verify", "--sample", "500", stdout=StringIO())
+    stored = sorted(DriverDay.objects.values_list("source_id", "day", "answers", "data"))
+    assert sum(row[2] for row in stored) == Feedback.objects.count()  # every answer here has a customer
+    day = stored[0][1]
+    DriverDay.objects.filter(day=day).delete()
+    out = StringIO()
+    with pytest.raises(CommandError, match="differ from the raw feedback"):
+        call_command("rollups", "verify", "--sample", "500", stdout=out)
+    assert f"{day} key-driver answers source=" in out.getvalue()
+    call_command("rollups", "rebuild", "--no-resume", stdout=StringIO())
+    assert sorted(DriverDay.objects.values_list("source_id", "day", "answers", "data")) == stored
+    call_command("rollups", "verify", "--sample", "500", stdout=StringIO())
 
 
 @pytest.mark.django_db

@@ -1,5 +1,6 @@
 """`opencxm rollups rebuild [--no-resume]` recomputes every rollup from the feedback (resumable);
-`opencxm rollups verify [--sample N]` recomputes a sample of days from the raw feedback and compares."""
+`opencxm rollups verify [--sample N]` recomputes a sample of days from the raw feedback and compares (the
+rollups and the key drivers' side table, DriverDay)."""
 
 import random
 from collections import defaultdict
@@ -32,7 +33,7 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"Rollups rebuilt: {written} rows"))
             return
         days = sample_days(options["sample"], random.Random(options["seed"]))
-        differences = [line for day in days for line in compare_day(day)]
+        differences = [line for day in days for line in compare_day(day) + compare_driver_day(day)]
         months = sorted({day.replace(day=1) for day in days})
         differences += [line for month in months for line in compare_month(month)]
         if differences:
@@ -131,3 +132,42 @@ def _add(target: dict, nps, csat, ces, has_comment) -> None:
         target["ces_n"] += 1
         target["ces_sum"] += ces
         target["ces_sumsq"] += ces * ces
+
+
+def compare_driver_day(day: date) -> list[str]:
+    """One line per source whose stored key-driver answers of the day (DriverDay) differ from the raw feedback,
+    computed here in Python (independent of the SQL that writes them)."""
+    from opencxm.analytics.drivers import unpack_answers
+    from opencxm.analytics.models import DriverDay
+    from opencxm.feedback.models import Feedback
+
+    zone = local_zone()
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+    raw = defaultdict(list)
+    rows = Feedback.objects.filter(responded_at__gte=start, responded_at__lt=end, customer__isnull=False)
+    for source_id, customer_id, touchpoint_id, kind, nps, csat in rows.values_list(
+        "source_id", "customer_id", "touchpoint_id", "kind", "nps", "csat"
+    ):
+        if touchpoint_id is None:
+            if kind != "response" or nps is None:
+                continue
+            value, bad = nps, nps <= 6
+        else:
+            value = (csat - 1) * 25 if csat is not None else nps * 10 if nps is not None else -1
+            bad = (
+                kind == "complaint"
+                or (csat is not None and csat <= 2)
+                or (csat is None and nps is not None and nps <= 6)
+            )
+        raw[source_id].append((customer_id, -1 if touchpoint_id is None else touchpoint_id, (value + 1) * 2 + bad))
+    stored = {}
+    for source_id, answers, data in DriverDay.objects.filter(day=day).values_list("source_id", "answers", "data"):
+        columns = unpack_answers([(answers, data)])
+        stored[source_id] = sorted(zip(*(column.tolist() for column in columns), strict=True))
+    lines = []
+    for source_id in sorted(set(raw) | set(stored)):
+        expected, actual = sorted(raw.get(source_id, [])), stored.get(source_id, [])
+        if expected != actual:
+            lines.append(f"{day} key-driver answers source={source_id}: stored {len(actual)} raw {len(expected)}")
+    return lines
