@@ -148,7 +148,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # larger uploads stream to a temp
 OPENCXM_UPLOAD_MAX_BYTES = env_int("OPENCXM_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)  # touchpoint files
 # Text analytics: keep the original comment beside the redacted one (False: enrichment replaces it).
 OPENCXM_STORE_RAW_COMMENTS = env_bool("OPENCXM_STORE_RAW_COMMENTS", True)
-OPENCXM_TEXT_ENGINE = env_str("OPENCXM_TEXT_ENGINE", "fast")  # "fast" or "quality" (needs the embedding model)
+OPENCXM_TEXT_ENGINE = env_str("OPENCXM_TEXT_ENGINE", "fast")  # "fast", "quality" or "transformer" (see docs)
+# The transformer engine: a local directory with an ONNX export of a sequence-classification model (never
+# downloaded) and where to run it: "auto" (CUDA when onnxruntime offers it, else CPU), "cpu" or "cuda".
+OPENCXM_TRANSFORMER_MODEL = env_str("OPENCXM_TRANSFORMER_MODEL")
+OPENCXM_TRANSFORMER_DEVICE = env_str("OPENCXM_TRANSFORMER_DEVICE", "auto")
 # Feedback files (web upload streams to disk; the command line reads the file directly).
 OPENCXM_IMPORT_MAX_BYTES = env_int("OPENCXM_IMPORT_MAX_BYTES", 2 * 1024**3)
 

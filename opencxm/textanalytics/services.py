@@ -70,7 +70,11 @@ def _engine_node(topic: Topic, children: list[Topic]) -> dict:
 def engine_for(name: str | None = None, taxonomy: dict | None = None):
     from opencxm.textanalytics.engine import get_engine
 
-    return get_engine(name or settings.OPENCXM_TEXT_ENGINE, taxonomy=taxonomy or taxonomy_for_engine())
+    name = name or settings.OPENCXM_TEXT_ENGINE
+    options = {}
+    if name == "transformer":
+        options = {"model_path": settings.OPENCXM_TRANSFORMER_MODEL, "device": settings.OPENCXM_TRANSFORMER_DEVICE}
+    return get_engine(name, taxonomy=taxonomy or taxonomy_for_engine(), **options)
 
 
 def engine_version(engine, taxonomy: dict, classifier: ClassifierModel | None = None) -> str:

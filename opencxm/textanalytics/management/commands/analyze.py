@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from opencxm.textanalytics.engine import ENGINE_NAMES, get_engine
 from opencxm.textanalytics.engine.batch import BatchError, analyze_file
 from opencxm.textanalytics.engine.taxonomy import RuleError
+from opencxm.textanalytics.engine.transformer import TransformerError
 
 
 class Command(BaseCommand):
@@ -30,6 +31,18 @@ class Command(BaseCommand):
         parser.add_argument("--language-column", help="optional column with a language code (de, en, ...)")
         parser.add_argument("--output", required=True, help="CSV or XLSX file to write (by extension)")
         parser.add_argument("--engine", choices=ENGINE_NAMES, default="fast", help="analysis backend")
+        parser.add_argument(
+            "--transformer-model",
+            metavar="DIR",
+            help="transformer engine: directory with model.onnx, tokenizer.json and config.json "
+            "(default: the environment variable OPENCXM_TRANSFORMER_MODEL)",
+        )
+        parser.add_argument(
+            "--device",
+            choices=["auto", "cpu", "cuda"],
+            help="transformer engine: where to run the model (default: OPENCXM_TRANSFORMER_DEVICE or auto, "
+            "which uses the GPU when onnxruntime offers CUDA)",
+        )
         parser.add_argument("--taxonomy", help="JSON file with a topic taxonomy (default: the shipped CX one)")
         parser.add_argument(
             "--pii-pattern",
@@ -57,8 +70,13 @@ class Command(BaseCommand):
                 taxonomy = json.loads(Path(opts["taxonomy"]).read_text(encoding="utf-8"))
             except (OSError, ValueError) as exc:
                 raise CommandError(_("Cannot read the taxonomy: %(error)s") % {"error": exc}) from exc
+        options = {}
+        if opts["engine"] == "transformer":
+            options = {"model_path": opts["transformer_model"], "device": opts["device"]}
         try:
-            engine = get_engine(opts["engine"], taxonomy=taxonomy, pii_patterns=patterns)
+            engine = get_engine(opts["engine"], taxonomy=taxonomy, pii_patterns=patterns, **options)
+        except TransformerError as exc:
+            raise CommandError(transformer_message(exc)) from exc
         except ImportError as exc:
             raise CommandError(
                 _("The %(engine)s engine is not installed (%(error)s); install opencxm[quality].")
@@ -85,6 +103,8 @@ class Command(BaseCommand):
             )
         except BatchError as exc:
             raise CommandError(batch_message(exc)) from exc
+        except TransformerError as exc:
+            raise CommandError(transformer_message(exc)) from exc
         if not quiet:
             sys.stderr.write("\n")
         self.stdout.write(
@@ -105,6 +125,30 @@ def batch_message(error: BatchError) -> str:
         "no_input": _("The input file %(path)s does not exist"),
     }
     return messages[code] % error.params if code in messages else str(error)
+
+
+def transformer_message(error: TransformerError) -> str:
+    """The transformer engine's error in the user's language."""
+    messages = {
+        "not_installed": _("The transformer engine needs onnxruntime and tokenizers (%(error)s); install "
+                           "opencxm[transformer]."),
+        "not_configured": _("No transformer model is configured: set OPENCXM_TRANSFORMER_MODEL (or "
+                            "--transformer-model) to a directory with model.onnx, tokenizer.json and config.json."),
+        "no_directory": _("The transformer model directory %(path)s does not exist or is not a directory."),
+        "missing_file": _("The transformer model directory %(path)s lacks %(file)s."),
+        "bad_file": _("%(file)s in %(path)s cannot be read: %(error)s"),
+        "no_labels": _("%(file)s in %(path)s names no classes (id2label)."),
+        "unmapped_labels": _("The classes %(labels)s cannot be mapped to negative/neutral/positive; add a "
+                             "labels.json to %(path)s, e.g. %(example)s"),
+        "bad_mapping": _("labels.json in %(path)s: %(label)r maps to %(value)r; use negative, neutral, positive "
+                         "or a number from -1 to 1."),
+        "bad_model": _("%(file)s in %(path)s cannot be loaded: %(error)s"),
+        "bad_output": _("The model returns %(width)s classes per text, but config.json names %(count)s."),
+        "bad_device": _("Unknown device %(device)r; use auto, cpu or cuda."),
+        "no_cuda": _("The device cuda was asked for, but onnxruntime offers only %(providers)s."),
+    }  # fmt: skip
+    message = messages.get(error.code)
+    return message % error.params if message else str(error)
 
 
 def _progress(done: int, total: int | None, elapsed: float) -> str:
