@@ -310,11 +310,16 @@ class EnglishSentiment:
         return round(_squash(raw + cue, _VADER_ALPHA), 4), hits
 
 
+_DE_CLAUSE_CONTRAST = frozenset(DE_CONTRAST - {"leider", "nur", "doch"})
+_POLARITY_CACHE_SIZE = 50_000
+
+
 class GermanSentiment:
     def __init__(self):
         self.lex = dict(resources.german_polarity())
         self.lex.update(DE_OVERRIDES)
         self._lemma_cache: dict[str, str] = {}
+        self._pol_cache: dict[str, float] = {}  # token -> polarity (bounded: cleared when full)
 
     def _polarity(self, tok: str) -> float:
         pol = self.lex.get(tok)
@@ -329,22 +334,30 @@ class GermanSentiment:
             pol = self.lex.get(lemma, 0.0)
         return pol
 
+    def _cached_polarity(self, tok: str) -> float:
+        pol = self._polarity(tok)
+        if len(self._pol_cache) >= _POLARITY_CACHE_SIZE:
+            self._pol_cache.clear()
+        self._pol_cache[tok] = pol
+        return pol
+
     def score(self, text: str) -> tuple[float, list[str]]:
         toks = [t.lower() for t in TOKEN.findall(text)]
         n = len(toks)
-        # clause weights: after the last contrast word the clause counts more
-        weights = [1.0] * n
+        # clause weights: after the last contrast word (not the first token) the clause counts more
         last_contrast = -1
-        for i, t in enumerate(toks):
-            if t in DE_CONTRAST and t not in ("leider", "nur", "doch") and i > 0:
-                last_contrast = i
-        if last_contrast > 0:
-            for i in range(n):
-                weights[i] = 0.5 if i < last_contrast else 1.5
+        if not _DE_CLAUSE_CONTRAST.isdisjoint(toks):
+            for i in range(n - 1, 0, -1):
+                if toks[i] in _DE_CLAUSE_CONTRAST:
+                    last_contrast = i
+                    break
         total = 0.0
         fired: list[str] = []
+        pol_cache = self._pol_cache
         for i, t in enumerate(toks):
-            pol = self._polarity(t)
+            pol = pol_cache.get(t)
+            if pol is None:
+                pol = self._cached_polarity(t)
             if not pol or t in DE_NEGATORS:
                 continue
             mult = 1.0
@@ -353,7 +366,8 @@ class GermanSentiment:
             window = toks[max(0, i - 3) : i] + toks[i + 1 : i + 3]
             if any(w in DE_NEGATORS for w in window):
                 pol = -0.8 * pol if pol > 0 else -0.5 * pol
-            total += pol * mult * weights[i]
+            weight = 1.0 if last_contrast <= 0 else 0.5 if i < last_contrast else 1.5
+            total += pol * mult * weight
             fired.append(t)
         if "!" in text and total:
             total *= 1.0 + min(text.count("!"), 3) * 0.1
