@@ -5,13 +5,35 @@ several logs cannot be merged from per-log values.
 `refresh` recomputes them from the per-case transitions and variants for the touched logs and the all-logs set;
 services.cases_refresh calls it in the same transaction that rewrites the cases, and migration 0004 fills them
 for data that existed before. Discovery reads them when no filter other than the log is set (selectors.discover).
+
+Per-day aggregates (DayVariant, DayEdge) answer a period (with or without a log): per log and local start day
+of the case, the cases per variant (exact) and per directly-follows pair a histogram of the durations in
+log-spaced buckets (count, shortest, longest per bucket): summed over the days, counts are exact and
+median/p90 lie within ALPHA (relative) of the exact values. `refresh_days` rewrites the rows of the days a write
+touched (the days its cases started on before and after it), in the same transaction; they are computed in the
+database (INSERT ... SELECT ... GROUP BY), never by reading transitions into Python. Case-level filters
+(segment, NPS band, topic, ...) group the transitions of the selected cases into the same histograms in SQL
+(`histogram_rows`). See docs/journey-analytics.md "Filtered discovery at scale".
 """
 
+import math
 from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from django.db.models import Count
+from django.conf import settings
+from django.db import connection
+from django.db.models import Case as CaseWhen
+from django.db.models import Count, F, IntegerField, Max, Min, Q, Value, When
+from django.db.models.functions import Cast, Ceil, Ln, TruncDate
 
 from opencxm.events import selectors
+
+ALPHA = 0.01  # relative error bound of a median or p90 read from the histograms
+GAMMA = (1 + ALPHA) / (1 - ALPHA)  # bucket i holds durations in (GAMMA**(i-1), GAMMA**i] seconds
+ZERO_BUCKET = -1_000_000  # durations of 0 seconds (events at the same time)
+WHOLE_LOG_DAYS = 62  # a write touching more days than this rewrites all day rows of its log
+CASE_CHUNK = 5000
 
 
 def refresh(log_ids: Iterable[int], *, apps=None) -> None:
@@ -73,3 +95,175 @@ def _copy_all_logs(models, log_id: int) -> None:
     variant_model.objects.bulk_create(
         [variant_model(log_id=None, variant_id=variant_id, cases=n) for variant_id, n in variants], batch_size=5000
     )
+
+
+def bucket_of(seconds: float) -> int:
+    """The histogram bucket of a duration (as the database computes it with `bucket_expression`)."""
+    if seconds <= 0:
+        return ZERO_BUCKET
+    return math.ceil(math.log(seconds) / math.log(GAMMA))
+
+
+def bucket_expression(field: str = "seconds"):
+    """SQL (SQLite >= 3.35 and PostgreSQL): CEIL(LN(seconds) / LN(GAMMA)) as an integer, ZERO_BUCKET for 0."""
+    index = Cast(Ceil(Ln(F(field)) / Value(math.log(GAMMA))), IntegerField())
+    return CaseWhen(When(**{f"{field}__gt": 0}, then=index), default=Value(ZERO_BUCKET), output_field=IntegerField())
+
+
+def histogram_rows(transitions):
+    """(from id, to id, bucket, count, low, high) grouped in the database from these transitions."""
+    return (
+        transitions.annotate(bucket=bucket_expression())
+        .values("from_activity_id", "to_activity_id", "bucket")
+        .annotate(n=Count("id"), low=Min("seconds"), high=Max("seconds"))
+        .order_by()
+        .values_list("from_activity_id", "to_activity_id", "bucket", "n", "low", "high")
+    )
+
+
+def edges_from_histograms(rows: Iterable[tuple]) -> list[tuple]:
+    """(from id, to id, count, median, p90) per edge from (from, to, bucket, count, low, high) rows (several rows
+    per bucket, e.g. one per day, are merged)."""
+    edges: dict[tuple, dict[int, list]] = {}
+    for a, b, bucket, n, low, high in rows:
+        buckets = edges.setdefault((a, b), {})
+        if bucket in buckets:
+            merged = buckets[bucket]
+            merged[0] += n
+            merged[1], merged[2] = min(merged[1], low), max(merged[2], high)
+        else:
+            buckets[bucket] = [n, low, high]
+    result = []
+    for (a, b), buckets in edges.items():
+        ordered = [(bucket, *buckets[bucket]) for bucket in sorted(buckets)]
+        total = sum(item[1] for item in ordered)
+        result.append((a, b, total, histogram_quantile(ordered, total, 0.5), histogram_quantile(ordered, total, 0.9)))
+    return result
+
+
+def histogram_quantile(ordered: list[tuple], total: int, q: float) -> float:
+    """numpy's linear quantile of the durations in the histogram (bucket, count, low, high) sorted by bucket.
+    The value at a rank is the bucket's shortest (lowest rank in it) or longest (highest rank) exactly, else the
+    bucket's centre 2·GAMMA**i/(GAMMA+1) clamped to [shortest, longest]: within ALPHA of the true value, and so
+    is the interpolation between two such values."""
+    rank = q * (total - 1)
+    low, high = math.floor(rank), math.ceil(rank)
+    at_low = _value_at(ordered, low)
+    at_high = at_low if high == low else _value_at(ordered, high)
+    return at_low + (at_high - at_low) * (rank - low)
+
+
+def _value_at(ordered: list[tuple], rank: int) -> float:
+    below = 0
+    for bucket, n, low, high in ordered:
+        if rank < below + n:
+            if rank == below:
+                return low
+            if rank == below + n - 1:
+                return high
+            centre = 0.0 if bucket == ZERO_BUCKET else 2 * GAMMA**bucket / (GAMMA + 1)
+            return min(max(centre, low), high)
+        below += n
+    raise IndexError(rank)
+
+
+def zone() -> ZoneInfo:
+    """The zone whose local dates key the day rows (and period filters): OPENCXM_TIME_ZONE."""
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def case_days(case_ids: Iterable[int], *, apps=None) -> set[tuple[int, date]]:
+    """(log id, local start day) of these cases as they are now (cases without events yet have none)."""
+    case_model = _day_models(apps)[0]
+    found: set[tuple[int, date]] = set()
+    ids = sorted(set(case_ids))
+    for start in range(0, len(ids), CASE_CHUNK):
+        chunk = case_model.objects.filter(id__in=ids[start : start + CASE_CHUNK], started_at__isnull=False)
+        found.update(chunk.annotate(day=TruncDate("started_at", tzinfo=zone())).values_list("log_id", "day").distinct())
+    return found
+
+
+def refresh_days(log_days: Iterable[tuple[int, date]], *, apps=None) -> None:
+    """Rewrite the day rows of these (log, day) pairs from the cases and transitions as they are now; a log with
+    more than WHOLE_LOG_DAYS touched days is rewritten whole."""
+    by_log: dict[int, set[date]] = {}
+    for log_id, day in log_days:
+        by_log.setdefault(log_id, set()).add(day)
+    for log_id, days in sorted(by_log.items()):
+        _refresh_log_days(apps, log_id, None if len(days) > WHOLE_LOG_DAYS else days)
+
+
+def refresh_logs_days(log_ids: Iterable[int], *, apps=None) -> None:
+    """Rewrite all day rows of these logs (the migration that fills them for existing data)."""
+    for log_id in sorted(set(log_ids)):
+        _refresh_log_days(apps, log_id, None)
+
+
+def _day_models(apps):
+    names = ("Case", "Transition", "DayVariant", "DayEdge")
+    if apps is None:
+        from opencxm.events import models
+
+        return tuple(getattr(models, name) for name in names)
+    return tuple(apps.get_model("events", name) for name in names)
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=zone())
+
+
+def _ranges(days: set[date]) -> list[tuple[date, date]]:
+    """Consecutive days merged into (first, last) ranges."""
+    ranges: list[list[date]] = []
+    for day in sorted(days):
+        if ranges and ranges[-1][1] + timedelta(days=1) == day:
+            ranges[-1][1] = day
+        else:
+            ranges.append([day, day])
+    return [(first, last) for first, last in ranges]
+
+
+def _refresh_log_days(apps, log_id: int, days: set[date] | None) -> None:
+    case_model, transition_model, variant_model, edge_model = _day_models(apps)
+    cases = case_model.objects.filter(log_id=log_id, variant__isnull=False, started_at__isnull=False)
+    old_variants, old_edges = variant_model.objects.filter(log_id=log_id), edge_model.objects.filter(log_id=log_id)
+    if days is not None:
+        within = Q()
+        for first, last in _ranges(days):
+            within |= Q(
+                started_at__gte=_local_midnight(first), started_at__lt=_local_midnight(last + timedelta(days=1))
+            )
+        cases = cases.filter(within)
+        old_variants, old_edges = old_variants.filter(day__in=days), old_edges.filter(day__in=days)
+    old_variants.delete()
+    old_edges.delete()
+    day = TruncDate("started_at", tzinfo=zone())
+    variants = (
+        cases.annotate(day=day)
+        .values("log_id", "day", "variant_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("log_id", "day", "variant_id", "n")
+    )
+    _insert_select(variant_model, ["log", "day", "variant", "cases"], variants)
+    transitions = transition_model.objects.filter(case__log_id=log_id, case__variant__isnull=False)
+    if days is not None:
+        transitions = transitions.filter(case__in=cases.values("id"))
+    edges = (
+        transitions.annotate(day=TruncDate("case__started_at", tzinfo=zone()), bucket=bucket_expression())
+        .values("case__log_id", "day", "from_activity_id", "to_activity_id", "bucket")
+        .annotate(n=Count("id"), low=Min("seconds"), high=Max("seconds"))
+        .order_by()
+        .values_list("case__log_id", "day", "from_activity_id", "to_activity_id", "bucket", "n", "low", "high")
+    )
+    _insert_select(edge_model, ["log", "day", "from_activity", "to_activity", "bucket", "count", "low", "high"], edges)
+
+
+def _insert_select(model, fields: list[str], queryset) -> None:
+    """INSERT INTO the model's table the rows the queryset selects (its columns in `fields` order), in one
+    statement: nothing passes through Python."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(model._meta.get_field(name).column) for name in fields)
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({columns}) {sql}", params)  # noqa: S608 - names from the model

@@ -176,3 +176,39 @@ class VariantSummary(models.Model):
     def __str__(self):
         return f"{self.variant_id}: {self.cases}"
 
+
+class DayVariant(models.Model):
+    """How many cases of a log that started on `day` (local date, OPENCXM_TIME_ZONE) took each variant. Kept
+    for the touched days on every write (aggregates.refresh_days); discovery sums them for a period."""
+
+    log = models.ForeignKey(EventLog, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="+")
+    cases = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "log"], name="events_dayvariant_day_log")]
+
+    def __str__(self):
+        return f"{self.day} {self.variant_id}: {self.cases}"
+
+
+class DayEdge(models.Model):
+    """A duration histogram of one directly-follows pair for the cases of a log that started on `day`: per
+    log-spaced bucket (aggregates.bucket_of) the count and the shortest and longest seconds in it. Summed over
+    days and buckets it gives exact edge counts and median/p90 within the bucket error (aggregates.ALPHA)."""
+
+    log = models.ForeignKey(EventLog, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    from_activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="+")
+    to_activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="+")
+    bucket = models.IntegerField()
+    count = models.PositiveIntegerField()
+    low = models.FloatField()
+    high = models.FloatField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "log"], name="events_dayedge_day_log")]
+
+    def __str__(self):
+        return f"{self.day} {self.from_activity_id} -> {self.to_activity_id} [{self.bucket}]: {self.count}"

@@ -6,16 +6,19 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, Subquery
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, Max, Min, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opencxm.accounts.models import Department
+from opencxm.events import aggregates
 from opencxm.events.models import (
     Activity,
     Case,
+    DayEdge,
+    DayVariant,
     EdgeSummary,
     Event,
     EventLog,
@@ -87,6 +90,7 @@ class Discovery:
     starts: list = field(default_factory=list)  # [{"name", "count"}]
     ends: list = field(default_factory=list)
     loops: list = field(default_factory=list)  # [{"name", "cases", "second", "third", "most"}]
+    approximate: bool = False  # median/p90 from duration histograms: within aggregates.ALPHA of the exact value
 
     def as_json(self) -> dict:
         """The documented JSON shape of `opencxm journeys discover` (plus starts, ends, loops, p90)."""
@@ -209,15 +213,71 @@ def _day_start(day: date) -> datetime:
 
 
 def discover(filters: Filters, *, summaries: bool = True) -> Discovery:
-    """Directly-follows map, variants, starts/ends and loops of the cases the filters select. A whole log or all
-    logs are read from the summaries kept on every write (`summaries=False` computes them anyway: the tests)."""
+    """Directly-follows map, variants, starts/ends and loops of the cases the filters select.
+
+    A whole log or all logs are read from the summaries kept on every write (exact). A period, with or without
+    a log, is read from the per-day rows kept on every write; any other filter groups the selected cases'
+    variants and transitions in the database. Both give exact counts and variants, and median/p90 from duration
+    histograms, within aggregates.ALPHA (`approximate`). `summaries=False` computes everything from the per-case
+    transitions with exact percentiles (the tests' reference)."""
     if summaries and _whole_logs(filters):
         return _discover_whole(filters)
+    if summaries and _period_only(filters):
+        return _discover_days(filters)
     cases = cases_for(filters)
     rows = list(cases.values("variant_id").annotate(n=Count("id")).order_by("-n", "variant_id"))
     names, result = _tally(rows)
-    result.edges = _edges(cases, names) if rows else []
+    if not rows:
+        return result
+    if summaries:
+        transitions = Transition.objects.filter(case__in=cases.values("id"))
+        result.edges = _named_edges(aggregates.edges_from_histograms(aggregates.histogram_rows(transitions)), names)
+        result.approximate = True
+    else:
+        result.edges = _edges(cases, names)
     return result
+
+
+def _period_only(filters: Filters) -> bool:
+    """A period (and perhaps a log) and nothing else, with days in the zone the per-day rows are kept in."""
+    others = [name for name in FILTER_FIELDS if name not in ("log", "start", "end")]
+    return (
+        not any(getattr(filters, name) for name in others)
+        and timezone.get_current_timezone_name() == aggregates.zone().key
+    )
+
+
+def _discover_days(filters: Filters) -> Discovery:
+    """A period (and perhaps a log) from the per-day variant counts and duration histograms (aggregates.py)."""
+    scope = Q()
+    if filters.log:
+        scope &= Q(log__public_id=filters.log)
+    if filters.start:
+        scope &= Q(day__gte=filters.start)
+    if filters.end:
+        scope &= Q(day__lte=filters.end)
+    variants = (
+        DayVariant.objects.filter(scope).values("variant_id").annotate(n=Sum("cases")).order_by("-n", "variant_id")
+    )
+    rows = list(variants)
+    names, result = _tally(rows)
+    if not rows:
+        return result
+    histograms = (
+        DayEdge.objects.filter(scope)
+        .values("from_activity_id", "to_activity_id", "bucket")
+        .annotate(n=Sum("count"), low=Min("low"), high=Max("high"))
+        .order_by()
+        .values_list("from_activity_id", "to_activity_id", "bucket", "n", "low", "high")
+    )
+    result.edges = _named_edges(aggregates.edges_from_histograms(histograms), names)
+    result.approximate = True
+    return result
+
+
+def _named_edges(stats: list[tuple], names: dict) -> list[Edge]:
+    edges = [Edge(names[a], names[b], n, median, p90) for a, b, n, median, p90 in stats]
+    return sorted(edges, key=lambda e: (-e.count, e.source, e.target))
 
 
 def _whole_logs(filters: Filters) -> bool:

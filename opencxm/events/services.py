@@ -215,6 +215,8 @@ def cases_refresh(*, case_ids: Iterable[int], paths: dict[int, list] | None = No
     Then the discovery summaries of the touched logs and of all logs (aggregates.refresh), in the caller's
     transaction."""
     known = paths or {}
+    case_ids = list(case_ids)
+    days_before = aggregates.case_days(case_ids)  # per-day discovery rows to rewrite: the days before and after
     logs: set[int] = set()
     for chunk in _chunks(sorted(case_ids), CASE_CHUNK):
         logs.update(Case.objects.filter(id__in=chunk).values_list("log_id", flat=True).distinct())
@@ -232,6 +234,7 @@ def cases_refresh(*, case_ids: Iterable[int], paths: dict[int, list] | None = No
         _store_cases(steps_of, stale=read)
     if logs:
         aggregates.refresh(logs)
+        aggregates.refresh_days(days_before | aggregates.case_days(case_ids))
 
 
 def _step_time(step: tuple):
