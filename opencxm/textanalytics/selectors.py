@@ -281,6 +281,25 @@ def classifier_latest() -> ClassifierModel | None:
     return ClassifierModel.objects.filter(kind="sentiment").first()
 
 
+def topic_classifier_latest() -> ClassifierModel | None:
+    return ClassifierModel.objects.filter(kind="topics").first()
+
+
+def topic_model_rows(model: ClassifierModel | None) -> list[dict]:
+    """The topic classifier's held-back figures per topic, with the topic's name (rules alone beside the model)."""
+    if model is None:
+        return []
+    rows = [dict(row) for row in (model.metrics or {}).get("topics", [])]
+    topics = {t.key: t for t in Topic.objects.filter(key__in=[row["key"] for row in rows]).select_related("parent")}
+    for row in rows:
+        topic = topics.get(row["key"])
+        row["name"] = (
+            (f"{topic.parent.name} › {topic.name}" if topic.parent_id else topic.name) if topic else row["key"]
+        )
+        row["pair"] = [row["rules"], row["model"]]
+    return rows
+
+
 def enrichment_latest() -> EnrichmentRun | None:
     return EnrichmentRun.objects.first()
 

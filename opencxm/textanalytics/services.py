@@ -15,6 +15,7 @@ from django.utils.text import slugify
 from opencxm.analytics.rollups import local_day, local_zone
 from opencxm.core.audit import audit_record, diff, snapshot
 from opencxm.textanalytics import classifier as nb
+from opencxm.textanalytics import topiclearning
 from opencxm.textanalytics.models import (
     ClassifierModel,
     CommentAnalysis,
@@ -77,11 +78,14 @@ def engine_for(name: str | None = None, taxonomy: dict | None = None):
     return get_engine(name, taxonomy=taxonomy or taxonomy_for_engine(), **options)
 
 
-def engine_version(engine, taxonomy: dict, classifier: ClassifierModel | None = None) -> str:
-    """Engine, its version and the taxonomy (and classifier) it ran with: a change triggers re-enrichment."""
+def engine_version(
+    engine, taxonomy: dict, classifier: ClassifierModel | None = None, topic_model: ClassifierModel | None = None
+) -> str:
+    """Engine, its version and the taxonomy (and classifiers) it ran with: a change triggers re-enrichment."""
     digest = hashlib.sha256(json.dumps(taxonomy, sort_keys=True).encode()).hexdigest()[:10]
     version = f"{getattr(engine, 'version', '1')}+{digest}"
-    return f"{version}+c{classifier.pk}" if classifier else version
+    version = f"{version}+c{classifier.pk}" if classifier else version
+    return f"{version}+t{topic_model.pk}" if topic_model else version
 
 
 # --- topics ------------------------------------------------------------------------------------------------
@@ -179,7 +183,8 @@ def enrich_pending(*, engine_name: str | None = None, rescan_all: bool = False, 
     taxonomy = taxonomy_for_engine()
     engine = engine_for(engine_name, taxonomy)
     classifier = current_classifier()
-    version = engine_version(engine, taxonomy, classifier)
+    topic_model = current_topic_classifier()
+    version = engine_version(engine, taxonomy, classifier, topic_model)
     run = EnrichmentRun.objects.filter(status=EnrichmentRun.Status.RUNNING, engine=engine.name).first()
     run = run or EnrichmentRun.objects.create(engine=engine.name, rescan_all=rescan_all)
     try:
@@ -193,7 +198,7 @@ def enrich_pending(*, engine_name: str | None = None, rescan_all: bool = False, 
             batch = list(queryset.select_related("analysis")[:batch_size])
             if not batch:
                 break
-            changed = _enrich_batch(batch, engine, version, classifier)
+            changed = _enrich_batch(batch, engine, version, classifier, topic_model)
             EnrichmentRun.objects.filter(pk=run.pk).update(
                 last_feedback_id=batch[-1].pk, processed=run.processed + len(batch), changed=run.changed + changed
             )
@@ -216,16 +221,21 @@ def enrich_feedback(*, feedback_ids: list[int], engine_name: str | None = None) 
     taxonomy = taxonomy_for_engine()
     engine = engine_for(engine_name, taxonomy)
     classifier = current_classifier()
-    version = engine_version(engine, taxonomy, classifier)
+    topic_model = current_topic_classifier()
+    version = engine_version(engine, taxonomy, classifier, topic_model)
     batch = list(Feedback.objects.filter(id__in=feedback_ids).exclude(comment="").select_related("analysis"))
-    return _enrich_batch(sorted(batch, key=lambda f: f.pk), engine, version, classifier) if batch else 0
+    if not batch:
+        return 0
+    return _enrich_batch(sorted(batch, key=lambda f: f.pk), engine, version, classifier, topic_model)
 
 
-def _enrich_batch(batch, engine, version, classifier) -> int:
+def _enrich_batch(batch, engine, version, classifier, topic_model=None) -> int:
     """Analyse one batch and write what changed, with the topic rollups of the touched days, atomically."""
     results = engine.analyze_many([f.comment for f in batch], [f.language or None for f in batch])
     model = nb.load(classifier.blob) if classifier else None
     topics = {t.key: t for t in Topic.objects.filter(active=True)}
+    if topic_model is not None:
+        _apply_topic_classifier(results, [f.comment for f in batch], topic_model, topics)
     changed, slices = [], {}
     with transaction.atomic():
         for feedback, result in zip(batch, results, strict=True):
@@ -528,3 +538,133 @@ def classifier_train(*, actor) -> ClassifierModel:
         )
         audit_record(actor=actor, action="create", instance=trained, changes={"n_train": len(train), **quality})
     return trained
+
+
+# --- topic classifier (learnt from topic corrections; see topiclearning.py) -----------------------------------
+
+_TOPIC_MODELS: dict[int, object] = {}  # loaded models by ClassifierModel pk (rows never change once written)
+
+
+def current_topic_classifier() -> ClassifierModel | None:
+    """The installation's latest topic classifier (in the database, so every worker on any machine uses it)."""
+    return ClassifierModel.objects.filter(kind="topics").exclude(blob=None).first()
+
+
+def _topic_model(row: ClassifierModel):
+    from opencxm.textanalytics.engine.classifier import load_topic_classifier
+
+    model = _TOPIC_MODELS.get(row.pk)
+    if model is None:
+        model = load_topic_classifier(row.blob)
+        _TOPIC_MODELS.clear()
+        _TOPIC_MODELS[row.pk] = model
+    return model
+
+
+def _apply_topic_classifier(results, texts: list[str], row: ClassifierModel, topics: dict) -> None:
+    """Add the topics the classifier is confident about to the rules' topics (add-only; rules stay)."""
+    from opencxm.textanalytics.engine import TopicMatch
+
+    model = _topic_model(row)
+    found = model.predict(texts, [r.language for r in results], [r.embedding for r in results])
+    for result, probabilities in zip(results, found, strict=True):
+        have = {match.key for match in result.topics}
+        for key, probability in sorted(probabilities.items()):
+            topic = topics.get(key)
+            if topic is None or key in have:
+                continue
+            path = (topic.parent.name, topic.name) if topic.parent_id and topic.parent else (topic.name,)
+            result.topics.append(TopicMatch(key=key, path=path, source="classifier", score=probability))
+
+
+def topic_examples(*, with_embeddings: bool = False) -> list[topiclearning.Example]:
+    """The comments with a topic correction (id order) and their true topic sets."""
+    corrected = CommentTopic.objects.filter(source=CommentTopic.Source.CORRECTION).values("analysis_id")
+    fields = ["id", "feedback__comment", "feedback__language", "language"]
+    if with_embeddings:
+        fields.append("embedding")
+    truth: dict[int, set] = {}
+    links = CommentTopic.objects.filter(analysis_id__in=corrected, removed=False, topic__active=True)
+    for analysis_id, key in links.values_list("analysis_id", "topic__key"):
+        truth.setdefault(analysis_id, set()).add(key)
+    examples = []
+    for row in CommentAnalysis.objects.filter(pk__in=corrected).order_by("id").values_list(*fields):
+        embedding = None
+        if with_embeddings and row[4] is not None:
+            import numpy
+
+            embedding = numpy.frombuffer(bytes(row[4]), dtype="float32")
+        examples.append(
+            topiclearning.Example(row[0], row[1], row[3] or row[2], truth.get(row[0], set()), embedding, row[2] or "")
+        )
+    return examples
+
+
+def topic_training_counts() -> dict:
+    """For the model page: corrected comments and, per topic, examples with and without it."""
+    examples = topic_examples()
+    counts = topiclearning.topic_counts(examples)
+    names = dict(Topic.objects.filter(key__in=counts).values_list("key", "name_de" if _german() else "name_en"))
+    return {
+        "comments": len(examples),
+        "topics": [
+            {
+                "key": key,
+                "name": names.get(key, key),
+                "positives": pos,
+                "negatives": neg,
+                "ready": pos >= topiclearning.MIN_POSITIVE and neg >= topiclearning.MIN_NEGATIVE,
+            }
+            for key, (pos, neg) in counts.items()
+        ],  # fmt: skip
+        "eligible": topiclearning.eligible(counts),
+        "min_positive": topiclearning.MIN_POSITIVE,
+        "min_negative": topiclearning.MIN_NEGATIVE,
+    }
+
+
+def _german() -> bool:
+    from django.utils.translation import get_language
+
+    return (get_language() or "de").startswith("de")
+
+
+def topic_classifier_train(*, actor=None, engine_name: str | None = None) -> ClassifierModel:
+    """Train the installation's topic classifier on the topic corrections (see topiclearning.py) and store it
+    with its held-back figures. Raises topiclearning.TooFewCorrections when no topic has enough examples."""
+    engine_name = engine_name or settings.OPENCXM_TEXT_ENGINE
+    examples = topic_examples(with_embeddings=engine_name != "fast")
+    feature = "hashed"
+    if engine_name != "fast" and examples:
+        with_vectors = [e for e in examples if e.embedding is not None and len(e.embedding)]
+        dims = {len(e.embedding) for e in with_vectors}
+        if len(dims) == 1 and len(with_vectors) >= 0.8 * len(examples):
+            feature, examples = "embedding", with_vectors
+    if not topiclearning.eligible(topiclearning.topic_counts(examples)):
+        raise topiclearning.TooFewCorrections(topiclearning.topic_counts(examples))
+    rules_engine = engine_for("fast", taxonomy_for_engine())
+    found = rules_engine.analyze_many([e.text for e in examples], [e.feedback_language or None for e in examples])
+    for example, result in zip(examples, found, strict=True):
+        example.rules = {match.key for match in result.topics}
+    model, metrics, n_train, n_test = topiclearning.train(examples, feature)
+    with transaction.atomic():
+        trained = ClassifierModel.objects.create(
+            kind="topics",
+            trained_by=actor,
+            n_train=n_train,
+            n_test=n_test,
+            macro_f1=metrics["macro_f1"],
+            metrics=metrics,
+            blob=model.to_bytes(),
+        )
+        summary = {"n_train": n_train, "n_test": n_test, "feature": feature, "topics": len(metrics["topics"])}
+        audit_record(actor=actor, action="create", instance=trained, changes=summary)
+    return trained
+
+
+def topic_classifier_train_enqueue(*, actor=None) -> None:
+    """Train the topic classifier in the background once the current transaction commits."""
+    from opencxm.textanalytics.tasks import topic_classifier_train_task
+
+    actor_id = actor.pk if actor is not None and actor.is_authenticated else None
+    transaction.on_commit(lambda: topic_classifier_train_task.enqueue(actor_id))

@@ -148,25 +148,58 @@ def classifier(request):
     access = access_for(request.user)
     require(access.can_read)
     corrections = selectors.correction_count()
+    topic_counts = services.topic_training_counts()
+    topic_model = selectors.topic_classifier_latest()
+    ready = corrections >= services.MIN_CORRECTIONS
     context = {
         "model": selectors.classifier_latest(),
         "corrections": corrections,
         "needed": services.MIN_CORRECTIONS,
-        "can_train": access.can_edit_all and corrections >= services.MIN_CORRECTIONS,
+        "can_train": access.can_edit_all and (ready or bool(topic_counts["eligible"])),
         "can_edit": access.can_edit_all,
         "run": selectors.enrichment_latest(),
+        "topic_counts": topic_counts,
+        "topic_model": topic_model,
+        "topic_rows": selectors.topic_model_rows(topic_model),
+        "topic_pooled": [(topic_model.metrics.get("pooled") or {}).get(name, {}) for name in ("rules", "model")]
+        if topic_model
+        else [],
     }
     return render(request, "textanalytics/classifier.html", context)
 
 
 @require_POST
 def classifier_train(request):
+    """Train the sentiment classifier now and the topic classifier in the background (each if it has enough
+    corrections); the comments are analysed again afterwards."""
     require(access_for(request.user).can_edit_all)
-    try:
-        services.classifier_train(actor=request.user)
-    except ValueError:
+    sentiment_ready = selectors.correction_count() >= services.MIN_CORRECTIONS
+    topics_ready = bool(services.topic_training_counts()["eligible"])
+    if not sentiment_ready and not topics_ready:
         messages.error(request, _("At least %(count)s corrections are needed.") % {"count": services.MIN_CORRECTIONS})
+        messages.error(request, _topics_needed())
         return redirect("textanalytics:classifier")
-    services.enrichment_enqueue()
-    messages.success(request, _("Classifier trained; comments are analysed again in the background."))
+    if sentiment_ready:
+        services.classifier_train(actor=request.user)
+        services.enrichment_enqueue()
+        messages.success(request, _("Classifier trained; comments are analysed again in the background."))
+    if topics_ready:
+        services.topic_classifier_train_enqueue(actor=request.user)
+        messages.success(
+            request,
+            _("The topic classifier is being trained in the background; its figures appear here when it is done."),
+        )
     return redirect("textanalytics:classifier")
+
+
+def _topics_needed() -> str:
+    from opencxm.textanalytics import topiclearning
+
+    minimum = {"positive": topiclearning.MIN_POSITIVE, "negative": topiclearning.MIN_NEGATIVE}
+    return (
+        _(
+            "Topics are learnt once a topic has at least %(positive)s corrected comments with it and %(negative)s "
+            "corrected comments without it."
+        )
+        % minimum
+    )
