@@ -21,6 +21,8 @@ _SALUTATION = re.compile(
     r"\b(Herrn?|Frau|Hr\.|Fr\.|Dr\.|Prof\.|Mr\.?|Mrs\.?|Ms\.?|Miss|Mister)\s+"
     r"((?:Dr\.\s+)?[A-ZÄÖÜ][\w'’\-]+(?:\s+[A-ZÄÖÜ][\w'’\-]+)?)"
 )
+# one of these occurs in every salutation match (a cheap test before the regex)
+_SALUTATION_WORDS = ("Herr", "Frau", "Hr.", "Fr.", "Dr.", "Prof.", "Mr", "Ms", "Mis")
 # capitalised words that follow "Frau/Herr" but are not names
 _NOT_NAMES = {
     "Kundin",
@@ -61,19 +63,31 @@ class Redactor:
         merged = dict(DEFAULT_PATTERNS)
         merged.update(patterns or {})
         self.custom = [(name, re.compile(rx)) for name, rx in merged.items() if rx]
+        # (placeholder, regex, needs a digit, placeholder has a digit): the shipped patterns need a digit
+        self._custom = [
+            (f"[{name}]", rx, DEFAULT_PATTERNS.get(name) == rx.pattern, _DIGIT.search(name) is not None)
+            for name, rx in self.custom
+        ]
 
     def redact(self, text: str) -> str:
         if not text:
             return text
         if "@" in text:
             text = EMAIL.sub("[E-MAIL]", text)
-        if _IBAN_HINT.search(text):
+        # IBAN, phone and the shipped number patterns need a digit: skipped when there is none ("digit" is
+        # False only when the text has no digit; replacements add one only from a placeholder with a digit)
+        digit = _DIGIT.search(text) is not None
+        if digit and _IBAN_HINT.search(text):
             text = IBAN.sub(lambda m: "[IBAN]" if iban_valid(m.group(0)) else m.group(0), text)
-        for name, rx in self.custom:
-            text = rx.sub(f"[{name}]", text)
-        if _DIGIT.search(text):
+        for placeholder, rx, needs_digit, adds_digit in self._custom:
+            if digit or not needs_digit:
+                text = rx.sub(placeholder, text)
+                if adds_digit:
+                    digit = _DIGIT.search(text) is not None
+        if digit and _DIGIT.search(text):
             text = PHONE.sub(self._phone, text)
-        text = _SALUTATION.sub(self._name, text)
+        if any(word in text for word in _SALUTATION_WORDS):
+            text = _SALUTATION.sub(self._name, text)
         return text
 
     @staticmethod
