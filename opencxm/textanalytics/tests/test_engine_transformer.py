@@ -293,3 +293,30 @@ def test_analyze_command_reads_the_environment_and_explains_errors(tmp_path, mod
         empty = tmp_path / "empty"
         empty.mkdir()
         _analyze(*args, "--transformer-model", str(empty))
+
+
+# --- enrichment of stored comments (database) -------------------------------------------------------------
+
+
+def test_enrichment_with_the_transformer_setting(taxonomy, comments, model_dir, settings, tmp_path):
+    from opencxm.textanalytics import services
+    from opencxm.textanalytics.models import CommentAnalysis
+
+    settings.OPENCXM_TEXT_ENGINE = "transformer"
+    settings.OPENCXM_TRANSFORMER_MODEL = str(model_dir)
+    run = services.enrich_pending()
+    assert (run.status, run.engine, run.processed, run.changed) == ("done", "transformer", 6, 6)
+    stored = {a.feedback_id: a for a in CommentAnalysis.objects.all()}
+    first, happy = stored[comments[0].pk], stored[comments[3].pk]
+    assert (first.engine, first.sentiment_label, happy.sentiment_label) == ("transformer", "negative", "positive")
+    assert sorted(first.topic_links.values_list("topic__key", flat=True)) == ["billing.payment", "billing.wrong"]
+    assert "mueller@example.com" not in stored[comments[1].pk].redacted_text
+    assert services.enrich_pending().changed == 0  # same model: nothing to redo
+    settings.OPENCXM_TRANSFORMER_MODEL = str(build_model(tmp_path / "other", order=(2, 0, 1)))
+    assert services.enrich_pending().processed == 6  # another model: every comment is checked again
+
+
+def test_enrich_command_explains_a_missing_model(db, settings, tmp_path):
+    settings.OPENCXM_TRANSFORMER_MODEL = str(tmp_path / "missing")
+    with override("de"), pytest.raises(CommandError, match="existiert nicht"):
+        call_command("enrich", "--engine", "transformer")
