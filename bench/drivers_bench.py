@@ -69,6 +69,7 @@ def child(engine: str, rows: int, customers: int, touchpoints: int, repeat: int,
     from django.conf import settings
     from django.db import connection, transaction
 
+    from opencxm.analytics.models import DriverDay
     from opencxm.demo.feedback import _insert
     from opencxm.feedback.models import Customer, DataSource, Feedback
     from opencxm.journeys.models import Segment
@@ -82,6 +83,8 @@ def child(engine: str, rows: int, customers: int, touchpoints: int, repeat: int,
     source = DataSource.objects.filter(name="Benchmark key drivers").first()
     if keep and source and Feedback.objects.filter(source=source).count() == rows:
         log(f"{engine}: keeping the {rows:,} responses already loaded")
+        if not DriverDay.objects.exists():
+            result["rollup_rebuild_s"] = _rebuild()
         _measure(engine, result, touchpoints, tps, segments, repeat, out)
         return
     source = DataSource.objects.create(name="Benchmark key drivers")
@@ -127,11 +130,94 @@ def child(engine: str, rows: int, customers: int, touchpoints: int, repeat: int,
     result["load_s"] = round(time.perf_counter() - started, 1)
     result["feedback_rows"] = written
     log(f"{engine}: wrote {written:,} responses of {customers:,} customers in {result['load_s']} s")
+    result["rollup_rebuild_s"] = _rebuild()
     _measure(engine, result, touchpoints, tps, segments, repeat, out)
+
+
+def _rebuild() -> float:
+    """The bulk load bypasses the services: rebuild the rollups and the key drivers' side table as
+    `opencxm rollups rebuild` does."""
+    from opencxm.analytics.rollups import rollup_rebuild
+
+    started = time.perf_counter()
+    rollup_rebuild(resume=False)
+    seconds = round(time.perf_counter() - started, 1)
+    log(f"rollups and key-driver side table rebuilt in {seconds} s")
+    return seconds
+
+
+def _reference_compute(period, driver_type):
+    """The previous code path: the one query on the feedback (StringAgg), aggregation per customer × touchpoint
+    by sorting, and the analyses with OpenBLAS's default threads (the engine itself is unchanged)."""
+    import numpy as np
+
+    from opencxm.analytics import drivers
+
+    data = drivers.matrices_from_rows(drivers.driver_rows(period=period), "nps")
+    columns = np.arange(len(data.touchpoints))
+    common = {"driver_type": driver_type, "outcome": "nps"}
+    analyses = [drivers.analyse(data, columns, np.ones(len(data.y), bool), segment_id=None, **common)]
+    for segment_id in sorted({int(value) for value in data.segments if value >= 0}):
+        analyses.append(drivers.analyse(data, columns, data.segments == segment_id, segment_id=segment_id, **common))
+    return analyses
+
+
+def _side_table_read(period):
+    from opencxm.analytics import drivers
+
+    blobs, _digest = drivers.period_answers(period)
+    return drivers.driver_answers(period=period, blobs=blobs, customers=drivers.customer_segments())
+
+
+def _difference(old, new) -> float:
+    """Largest absolute difference between two lists of analyses (shares, intervals, R², effects)."""
+    largest = 0.0
+    assert [a.segment_id for a in old] == [a.segment_id for a in new]
+    for a, b in zip(old, new, strict=True):
+        assert a.n == b.n and [d.touchpoint_id for d in a.drivers] == [d.touchpoint_id for d in b.drivers]
+        for x, y in zip(a.drivers, b.drivers, strict=True):
+            assert (x.n_met, x.n_bad, x.quadrant, x.expected_direction) == (
+                y.n_met,
+                y.n_bad,
+                y.quadrant,
+                y.expected_direction,
+            )
+            for name in ("share", "low", "high", "raw", "effect"):
+                largest = max(largest, abs(getattr(x, name) - getattr(y, name)))
+            largest = max(largest, abs((x.performance or 0) - (y.performance or 0)))
+        for name in ("r2", "r2_low", "r2_high"):
+            largest = max(largest, abs((getattr(a, name) or 0) - (getattr(b, name) or 0)))
+    return largest
+
+
+def _server_ms(period) -> dict:
+    """PostgreSQL's own time (EXPLAIN ANALYZE) for the new path's two queries and the reference query."""
+    from django.db import connection
+
+    from opencxm.analytics.models import DriverDay
+
+    days = DriverDay.objects.filter(day__gte=period.start, day__lte=period.end).order_by("day", "source_id")
+    queries = {
+        "side_table_days": days.values_list("answers", "data").query.sql_with_params(),
+        "customer_segments": (
+            "SELECT STRING_AGG(CAST(\"id\" AS varchar) || ',' || CAST(COALESCE(\"segment_id\", -1) AS varchar), ',') "
+            'FROM "feedback_customer"',
+            (),
+        ),
+    }
+    found = {}
+    with connection.cursor() as cursor:
+        for name, (sql, params) in queries.items():
+            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
+            plan = cursor.fetchone()[0]
+            plan = plan[0] if isinstance(plan, list) else json.loads(plan)[0]
+            found[name] = round(plan["Execution Time"], 1)
+    return found
 
 
 def _measure(engine, result, touchpoints, tps, segments, repeat, out) -> None:
     from django.contrib.auth import get_user_model
+    from django.core.cache import cache
     from django.db import connection
     from django.test import Client
 
@@ -149,19 +235,31 @@ def _measure(engine, result, touchpoints, tps, segments, repeat, out) -> None:
     client.force_login(user)
     window = f"from={period.start}&to={period.end}"
     page_window = f"period=custom&start={period.start}&end={period.end}"
+    cold = cache.clear  # before each timed call: the analyses are computed, not taken from the cache
     calls = {
-        "query_and_fetch": lambda: drivers.driver_rows(period=period),
-        "drivers_compute_bad": lambda: drivers.drivers_compute(period=period, driver_type="bad"),
-        "drivers_compute_score": lambda: drivers.drivers_compute(period=period, driver_type="score"),
-        "api_request_bad": lambda: _ok(client.get(f"/api/v1/analytics/drivers?{window}&driver=bad")),
-        "api_request_score": lambda: _ok(client.get(f"/api/v1/analytics/drivers?{window}&driver=score")),
-        "page_request": lambda: _ok(client.get(f"/cockpit/drivers/?{page_window}")),
-    }
+        "reference_query_and_fetch": (None, lambda: drivers.driver_rows(period=period)),
+        "reference_compute_bad": (None, lambda: _reference_compute(period, "bad")),
+        "reference_compute_score": (None, lambda: _reference_compute(period, "score")),
+        "side_table_read": (None, lambda: _side_table_read(period)),
+        "drivers_compute_bad": (None, lambda: drivers.drivers_compute(period=period, use_cache=False)),
+        "drivers_compute_score": (
+            None, lambda: drivers.drivers_compute(period=period, driver_type="score", use_cache=False)
+        ),
+        "api_request_bad": (cold, lambda: _ok(client.get(f"/api/v1/analytics/drivers?{window}&driver=bad"))),
+        "api_request_score": (cold, lambda: _ok(client.get(f"/api/v1/analytics/drivers?{window}&driver=score"))),
+        "page_request": (cold, lambda: _ok(client.get(f"/cockpit/drivers/?{page_window}"))),
+        "api_request_bad_cached": (None, lambda: _ok(client.get(f"/api/v1/analytics/drivers?{window}&driver=bad"))),
+        "page_request_cached": (None, lambda: _ok(client.get(f"/cockpit/drivers/?{page_window}"))),
+    }  # fmt: skip
     times = {}
-    for name, call in calls.items():
+    for name, (before, call) in calls.items():
+        if before:
+            before()
         call()  # warm-up
         runs, cpu, load = [], [], []
         for _ in range(repeat):
+            if before:
+                before()
             began, began_cpu = time.perf_counter(), time.process_time()
             call()
             runs.append(time.perf_counter() - began)
@@ -175,6 +273,15 @@ def _measure(engine, result, touchpoints, tps, segments, repeat, out) -> None:
         }
         log(f"{engine} {name}: median {times[name]['median_s']:.3f} s (CPU {times[name]['cpu_median_s']:.3f} s)")
     result["times"] = times
+    if engine == "postgresql":
+        result["server_ms"] = _server_ms(period)
+        log(f"{engine}: server time (EXPLAIN ANALYZE, ms): {result['server_ms']}")
+    differences = {}
+    for driver_type in drivers.DRIVER_TYPES:
+        new = drivers.drivers_compute(period=period, driver_type=driver_type, use_cache=False).analyses
+        differences[driver_type] = _difference(_reference_compute(period, driver_type), new)
+    result["largest_difference_to_reference"] = differences
+    log(f"{engine}: largest difference new vs reference path: {differences}")
     result["check"] = _check(drivers.drivers_compute(period=period), tps, segments)
     log(f"{engine}: planted drivers found: {result['check']}")
     out.write_text(json.dumps(result, indent=2))

@@ -16,6 +16,7 @@ customer × touchpoint in numpy and runs the engine for all customers and each s
 """
 
 import ctypes
+import hashlib
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ GROUPS = 200  # random customer groups the bootstrap resamples
 REPLICATES = 500
 SEED = 6005
 OUTCOMES = ("nps", "detractor")
+ENGINE = ("relative-weights", 1, MIN_CUSTOMERS, MIN_DRIVER, GROUPS, REPLICATES, SEED)  # part of the cache key
+CACHE_SECONDS = 24 * 3600
 DRIVER_TYPES = ("bad", "score")
 
 # Columns of the aggregated rows: customer, customer's segment (-1: none), touchpoint (-1: the relationship
@@ -554,24 +557,47 @@ def driver_days_refresh(*, source_id: int, chunk: list, start, end, local_day, m
 
 def customer_segments() -> tuple[np.ndarray, np.ndarray]:
     """Every customer's id (sorted) and segment id (-1: none), read now: a customer's segment is the current
-    one, as in the reference query (a changed segment needs no refresh of the side table)."""
+    one, as in the reference query (a changed segment needs no refresh of the side table). One string
+    (StringAgg) instead of a row per customer, as in the reference query."""
+    from django.db.models import CharField, IntegerField, StringAgg, Value
+    from django.db.models.functions import Cast, Coalesce
+
     from opencxm.feedback.models import Customer
 
-    pairs = Customer.objects.order_by("id").values_list("id", "segment_id")
-    found = np.array([(pk, -1 if segment is None else segment) for pk, segment in pairs], dtype=np.int64)
-    found = found.reshape(-1, 2)
-    return found[:, 0], found[:, 1]
+    text = CharField()
+    pair = _Joined(
+        Cast("id", text), Value(","), Cast(Coalesce("segment_id", Value(-1), output_field=IntegerField()), text)
+    )
+    joined = Customer.objects.aggregate(pairs=StringAgg(pair, Value(",")))["pairs"]
+    if not joined:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    pairs = np.fromstring(joined, dtype=np.int64, sep=",").reshape(-1, 2)
+    pairs = pairs[np.argsort(pairs[:, 0], kind="stable")]
+    return pairs[:, 0], pairs[:, 1]
 
 
-def driver_answers(*, period, segment_id=None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The period's answers from the side table: customer, touchpoint (-1: relationship), code and the
-    customer's segment (-1: none) per answer; answers of customers that no longer exist are left out, and with
-    `segment_id` only that segment's customers' answers are kept."""
+def period_answers(period) -> tuple[list, "hashlib._Hash"]:
+    """The (answers, data) pairs of the period's DriverDay rows in a fixed order, with a running hash of them."""
     from opencxm.analytics.models import DriverDay
 
-    blobs = DriverDay.objects.filter(day__gte=period.start, day__lte=period.end).values_list("answers", "data")
-    customer, touchpoint, code = unpack_answers(blobs.iterator(chunk_size=400))
-    ids, segments = customer_segments()
+    digest = hashlib.blake2b(digest_size=20)
+    blobs = []
+    rows = DriverDay.objects.filter(day__gte=period.start, day__lte=period.end).order_by("day", "source_id")
+    for count, data in rows.values_list("answers", "data").iterator(chunk_size=400):
+        digest.update(count.to_bytes(8, "little"))
+        digest.update(data)
+        blobs.append((count, data))
+    return blobs, digest
+
+
+def driver_answers(*, period, segment_id=None, blobs=None, customers=None):
+    """The period's answers from the side table: customer, touchpoint (-1: relationship), code and the
+    customer's segment (-1: none) per answer; answers of customers that no longer exist are left out, and with
+    `segment_id` only that segment's customers' answers are kept. `blobs` and `customers`: already read."""
+    if blobs is None:
+        blobs, _digest = period_answers(period)
+    customer, touchpoint, code = unpack_answers(blobs)
+    ids, segments = customers if customers is not None else customer_segments()
     position = np.minimum(np.searchsorted(ids, customer), max(len(ids) - 1, 0))
     known = ids[position] == customer if len(ids) else np.zeros(len(customer), bool)
     segment = np.where(known, segments[position] if len(ids) else -1, -1)
@@ -659,14 +685,52 @@ def driver_choice(*, start=None, end=None, segment: str | None = None) -> dict:
     return {"period": period, "segment": found}
 
 
-def drivers_compute(*, period, segment=None, outcome="nps", driver_type="bad", per_segment=True) -> DriverReport:
-    """Key-driver analysis of a period: for the chosen segment, or all customers and then each segment."""
+def drivers_compute(
+    *, period, segment=None, outcome="nps", driver_type="bad", per_segment=True, use_cache=True
+) -> DriverReport:
+    """Key-driver analysis of a period: for the chosen segment, or all customers and then each segment.
+
+    The analyses are cached (Django's cache) under a hash of exactly what they are computed from: the period's
+    side-table rows, every customer's segment and the choices. Any write changes the hash, so a cached result
+    is never stale and any number of processes may share the cache; a hit saves the numpy work only."""
+    from django.core.cache import cache
+
     from opencxm.journeys.models import Segment
     from opencxm.touchpoints.models import Touchpoint
 
     if outcome not in OUTCOMES or driver_type not in DRIVER_TYPES:
         raise ValueError(f"unknown outcome {outcome!r} or driver type {driver_type!r}")
-    answers = driver_answers(period=period, segment_id=segment.pk if segment else None)
+    blobs, digest = period_answers(period)
+    customers = customer_segments()
+    for values in customers:
+        digest.update(values.tobytes())
+    digest.update(repr((ENGINE, segment.pk if segment else None, outcome, driver_type, per_segment)).encode())
+    key = f"opencxm:drivers:{digest.hexdigest()}"
+    found = cache.get(key) if use_cache else None
+    if found is None:
+        answers = driver_answers(
+            period=period, segment_id=segment.pk if segment else None, blobs=blobs, customers=customers
+        )
+        del blobs
+        found = _analyses(answers, segment, outcome, driver_type, per_segment)
+        if use_cache:
+            cache.set(key, found, CACHE_SECONDS)
+    analyses, segment_ids, customer_count = found
+    used = {driver.touchpoint_id for analysis in analyses for driver in analysis.drivers}
+    return DriverReport(
+        period=period,
+        outcome=outcome,
+        driver_type=driver_type,
+        analyses=analyses,
+        touchpoints=Touchpoint.objects.in_bulk(used),
+        segments=Segment.objects.in_bulk(segment_ids + ([segment.pk] if segment else [])),
+        customers=customer_count,
+    )
+
+
+def _analyses(answers, segment, outcome, driver_type, per_segment) -> tuple[list, list, int]:
+    """The analyses of the answers (all customers or the chosen segment, then each segment), the segment ids
+    and the number of customers with an outcome."""
     with single_threaded_blas():
         data = matrices_from_answers(*answers, outcome)
         columns = np.arange(len(data.touchpoints))
@@ -677,16 +741,7 @@ def drivers_compute(*, period, segment=None, outcome="nps", driver_type="bad", p
         if segment is None and per_segment:
             for segment_id in segment_ids:
                 analyses.append(analyse(data, columns, data.segments == segment_id, segment_id=segment_id, **common))
-    used = {driver.touchpoint_id for analysis in analyses for driver in analysis.drivers}
-    return DriverReport(
-        period=period,
-        outcome=outcome,
-        driver_type=driver_type,
-        analyses=analyses,
-        touchpoints=Touchpoint.objects.in_bulk(used),
-        segments=Segment.objects.in_bulk(segment_ids + ([segment.pk] if segment else [])),
-        customers=len(data.y),
-    )
+    return analyses, segment_ids, len(data.y)
 
 
 # -- the plain-language reading -------------------------------------------------------------------------------

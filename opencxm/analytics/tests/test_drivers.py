@@ -242,6 +242,37 @@ def test_side_table_gives_exactly_the_matrices_of_the_feedback(outcome):
 
 
 @pytest.mark.django_db
+def test_cached_analyses_are_reused_until_the_data_changes(monkeypatch):
+    """The cache key is a hash of the side-table rows, the customers' segments and the choices: the same request
+    is served from the cache, a new answer or a changed segment computes again."""
+    from opencxm.analytics.tests.cockpit_data import at, make_feedback, store
+    from opencxm.feedback.models import Customer, DataSource
+
+    segments, touchpoints = driver_company(customers=90)
+    computed = []
+    original = drivers._analyses
+    monkeypatch.setattr(drivers, "_analyses", lambda *args: computed.append(args[2:]) or original(*args))
+    first = drivers.drivers_compute(period=PERIOD)
+    again = drivers.drivers_compute(period=PERIOD)
+    assert len(computed) == 1 and again.analyses == first.analyses and again.customers == first.customers
+    drivers.drivers_compute(period=PERIOD, driver_type="score")
+    drivers.drivers_compute(period=PERIOD, use_cache=False)
+    assert len(computed) == 3
+    customer = Customer.objects.order_by("pk").first()
+    store(
+        [make_feedback(DataSource.objects.first(), at("2026-02-02"), touchpoints["TP-APP"], csat=1, customer=customer)]
+    )
+    drivers.drivers_compute(period=PERIOD)
+    Customer.objects.filter(pk=customer.pk).update(segment=segments["Familien"])  # was "Gewerbe"
+    drivers.drivers_compute(period=PERIOD)
+    assert len(computed) == 5
+    assert (
+        drivers.drivers_compute(period=PERIOD, use_cache=False).analyses
+        == drivers.drivers_compute(period=PERIOD).analyses
+    )
+
+
+@pytest.mark.django_db
 def test_rollups_verify_and_rebuild_cover_the_side_table():
     from io import StringIO
 
