@@ -57,19 +57,25 @@ class FastEngine:
             lang = self.detector.detect(text, lowered, letter_count(text))
         return text, truncated, lowered, lang
 
-    def score_sentiment(self, text: str, lang: str) -> tuple[float, list[str]]:
-        if lang in ("de", "en"):
-            return self.sentiment[lang].score(text)
+    def score_sentiment(self, text: str, lang: str, lowered: list[str] | None = None) -> tuple[float, list[str]]:
+        """Sentiment of one text; ``lowered``: its lower-cased tokens when already known (German uses them)."""
+        if lang == "de":
+            return self.sentiment["de"].score(text, lowered)
+        if lang == "en":
+            return self.sentiment["en"].score(text)
         if lang == UNDETERMINED and text:
             score, cues = self.sentiment["en"].score(text)  # emoticons and many emoji (VADER knows them)
             return (score or emoji_score(text)), cues
         return 0.0, []
 
-    def sentence_sentiments(self, text: str, lang: str) -> tuple[list[SentenceSentiment], float, list[str]]:
-        """Per-sentence sentiment; the comment score combines the sentences (sum before squashing)."""
+    def sentence_sentiments(
+        self, text: str, lang: str, lowered: list[str] | None = None
+    ) -> tuple[list[SentenceSentiment], float, list[str]]:
+        """Per-sentence sentiment; the comment score combines the sentences (sum before squashing).
+        ``lowered``: the lower-cased tokens of ``text`` when already known."""
         spans = split_sentences(text)
         if len(spans) <= 1:
-            whole, cues = self.score_sentiment(text, lang)
+            whole, cues = self.score_sentiment(text, lang, lowered)
             sents = [SentenceSentiment(text, label_for(whole, lang), whole, 0, len(text))] if text else []
             return sents, whole, cues
         sents = []
@@ -92,7 +98,7 @@ class FastEngine:
 
     def analyze(self, text, language=None) -> Analysis:
         cleaned, truncated, lowered, lang = self.prepare(text, language)
-        sents, score, cues = self.sentence_sentiments(cleaned, lang)
+        sents, score, cues = self.sentence_sentiments(cleaned, lang, lowered)
         notes = [f"truncated to {self.max_chars} characters"] if truncated else []
         return Analysis(
             language=lang,

@@ -341,8 +341,9 @@ class GermanSentiment:
         self._pol_cache[tok] = pol
         return pol
 
-    def score(self, text: str) -> tuple[float, list[str]]:
-        toks = [t.lower() for t in TOKEN.findall(text)]
+    def score(self, text: str, lowered: list[str] | None = None) -> tuple[float, list[str]]:
+        """Score ``text``; ``lowered``: its lower-cased tokens (``TOKEN``) when the caller has them already."""
+        toks = [t.lower() for t in TOKEN.findall(text)] if lowered is None else lowered
         n = len(toks)
         # clause weights: after the last contrast word (not the first token) the clause counts more
         last_contrast = -1

@@ -16,6 +16,7 @@ _CTRL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # words: letters/digits incl. umlauts, inner hyphens and apostrophes ("E-Mail", "don't")
 TOKEN = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*", re.UNICODE)
 _SENT_END = re.compile(r"(?<=[.!?…])[\"'”)]*\s+(?=[\"'„“(]*[A-ZÄÖÜ0-9])|(?<=[!?])\s*(?=[A-ZÄÖÜ])|\n+")
+_SENT_HINT = re.compile(r"[.!?…\n]")
 _ABBREV = re.compile(
     r"\b(?:z\.B|d\.h|u\.a|bzw|ca|Nr|Hr|Fr|Dr|Mr|Mrs|Ms|St|usw|etc|vs|inkl|ggf|evtl|bspw|e\.g|i\.e)\.$", re.IGNORECASE
 )
@@ -82,9 +83,12 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     """Sentence spans (start, end) in ``text``. Simple rules: ., !, ?, … followed by a capital, or a newline."""
     spans: list[tuple[int, int]] = []
     start = 0
-    for m in _SENT_END.finditer(text):
-        piece = text[start : m.start()]
-        if _ABBREV.search(piece.rstrip()):
+    # every boundary follows one of .!?… or is a newline: no such character, no boundary; and none can start
+    # before the first one, so the search starts there
+    hint = _SENT_HINT.search(text)
+    for m in _SENT_END.finditer(text, hint.start()) if hint else ():
+        piece = text[start : m.start()].rstrip()
+        if piece.endswith(".") and _ABBREV.search(piece[-8:]):  # an abbreviation is at most 5 characters
             continue
         if piece.strip():
             spans.append(_trim(text, start, m.start()))
