@@ -84,3 +84,39 @@ def test_quality_engine_is_deterministic(engine):
     a = [x.to_dict() for x in engine.analyze_many(texts)]
     b = [x.to_dict() for x in engine.analyze_many(texts)]
     assert a == b
+
+
+def test_seed_file_has_both_languages_per_class_and_no_duplicates():
+    from opencxm.textanalytics.engine import resources
+
+    seeds = resources.load_json("seeds.json")
+    fast = get_engine("fast")
+    sentences = [s for label in ("negative", "neutral", "positive") for s in seeds["sentiment"][label]]
+    assert len(sentences) == len(set(sentences)), "a seed sentence appears twice (or in two classes)"
+    for label in ("negative", "neutral", "positive"):
+        langs = [a.language for a in fast.analyze_many(seeds["sentiment"][label])]
+        assert langs.count("de") >= 60 and langs.count("en") >= 10, (label, langs.count("de"), langs.count("en"))
+    assert 0 <= seeds["margins"]["neutral"] < 0.01
+
+
+def test_neutral_margin_moves_a_borderline_comment_to_neutral():
+    import numpy as np
+
+    from opencxm.textanalytics.engine.quality import SeedCentroidClassifier
+
+    centroids = np.eye(3, dtype=np.float32)
+    labels = ("negative", "neutral", "positive")
+    # closer to "positive" than to "neutral" by 0.001 in cosine
+    vec = np.array([[0.0, 0.7066, 0.7076]], dtype=np.float32)
+    assert SeedCentroidClassifier(centroids, labels).predict(vec)[0][0] == "positive"
+    assert SeedCentroidClassifier(centroids, labels, {"neutral": 0.002}).predict(vec)[0][0] == "neutral"
+    # a clear case does not move
+    clear = np.array([[0.0, 0.3, 0.95]], dtype=np.float32)
+    assert SeedCentroidClassifier(centroids, labels, {"neutral": 0.002}).predict(clear)[0][0] == "positive"
+
+
+def test_seed_margins_can_be_set_with_the_seeds(engine):
+    seeds = {"sentiment": engine.seeds["sentiment"], "margins": {"neutral": 0.5}}
+    everything_neutral = get_engine("quality", seeds=seeds)
+    assert everything_neutral.analyze("Vielen Dank, super Service!").sentiment_label == "neutral"
+    assert engine.analyze("Vielen Dank, super Service!").sentiment_label == "positive"
