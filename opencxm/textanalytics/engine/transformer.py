@@ -185,6 +185,46 @@ def choose_providers(device: str, available: list[str]) -> list[str]:
     return ["CPUExecutionProvider"]
 
 
+def model_dir(model_path=None) -> Path:
+    """The model directory (argument, else OPENCXM_TRANSFORMER_MODEL), checked for the three required files."""
+    raw = model_path if model_path not in (None, "") else os.environ.get(MODEL_ENV, "")
+    if not str(raw).strip():
+        raise TransformerError("not_configured")
+    path = Path(raw).expanduser()
+    if not path.is_dir():
+        raise TransformerError("no_directory", path=str(path))
+    for name in (MODEL_FILE, TOKENIZER_FILE, CONFIG_FILE):
+        if not (path / name).is_file():
+            raise TransformerError("missing_file", path=str(path), file=name)
+    return path
+
+
+def _device(device: str | None) -> str:
+    return (device or os.environ.get(DEVICE_ENV) or "auto").strip().lower()
+
+
+_LOADED: dict[tuple, TransformerClassifier] = {}
+_KEEP = 2  # models kept loaded per process (a worker analyses batch after batch with the same one)
+
+
+def load_classifier(model_path=None, device=None, batch_size: int = 16, max_length: int | None = None):
+    """A :class:`TransformerClassifier`, reused while the directory's files are unchanged (loading a model takes
+    seconds; enrichment tasks ask for the engine once per batch)."""
+    path = model_dir(model_path)
+    stamp = tuple(
+        (name, st.st_size, st.st_mtime_ns)
+        for name in (MODEL_FILE, TOKENIZER_FILE, CONFIG_FILE, LABELS_FILE, "tokenizer_config.json")
+        if (path / name).exists() and (st := (path / name).stat())
+    )
+    key = (str(path.resolve()), _device(device), int(batch_size), max_length, stamp)
+    if key not in _LOADED:
+        classifier = TransformerClassifier(path, device=device, batch_size=batch_size, max_length=max_length)
+        while len(_LOADED) >= _KEEP:
+            _LOADED.pop(next(iter(_LOADED)))
+        _LOADED[key] = classifier
+    return _LOADED[key]
+
+
 class TransformerClassifier:
     """``predict(texts) -> (probabilities (n, classes), truncated flags)``: tokenise, pad per batch, run ONNX."""
 
@@ -201,16 +241,7 @@ class TransformerClassifier:
             from tokenizers import Tokenizer
         except ImportError as exc:
             raise TransformerError("not_installed", error=exc) from exc
-        raw = model_path if model_path not in (None, "") else os.environ.get(MODEL_ENV, "")
-        if not str(raw).strip():
-            raise TransformerError("not_configured")
-        path = Path(raw).expanduser()
-        if not path.is_dir():
-            raise TransformerError("no_directory", path=str(path))
-        for name in (MODEL_FILE, TOKENIZER_FILE, CONFIG_FILE):
-            if not (path / name).is_file():
-                raise TransformerError("missing_file", path=str(path), file=name)
-        self.path = path
+        path = self.path = model_dir(model_path)
         config = _read_json(path, CONFIG_FILE)
         self.labels, self.weights = class_weights(path, config)
         self.max_length = int(max_length or max_length_for(path, config))
@@ -222,8 +253,7 @@ class TransformerClassifier:
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(self.max_length)
         self.pad_id = self._pad_id(config)
-        device = (device or os.environ.get(DEVICE_ENV) or "auto").strip().lower()
-        self.providers = choose_providers(device, list(ort.get_available_providers()))
+        self.providers = choose_providers(_device(device), list(ort.get_available_providers()))
         options = ort.SessionOptions()
         options.log_severity_level = 3  # errors only: exports often carry harmless graph warnings
         if num_threads:
@@ -306,7 +336,7 @@ class TransformerEngine:
         sentences: bool = True,
         classifier: TransformerClassifier | None = None,
     ):
-        self.model = classifier or TransformerClassifier(
+        self.model = classifier or load_classifier(
             model_path, device=device, batch_size=batch_size, max_length=max_length
         )
         self.fast = FastEngine(taxonomy=taxonomy, pii_patterns=pii_patterns, max_chars=max_chars)

@@ -320,3 +320,16 @@ def test_enrich_command_explains_a_missing_model(db, settings, tmp_path):
     settings.OPENCXM_TRANSFORMER_MODEL = str(tmp_path / "missing")
     with override("de"), pytest.raises(CommandError, match="existiert nicht"):
         call_command("enrich", "--engine", "transformer")
+
+
+def test_a_loaded_model_is_reused_until_its_files_change(tmp_path):
+    path = build_model(tmp_path, id2label={"0": "LABEL_0", "1": "LABEL_1", "2": "LABEL_2"},
+                       labels_json={"LABEL_0": "negative", "LABEL_1": "neutral", "LABEL_2": "positive"})  # fmt: skip
+    first = get_engine("transformer", model_path=path)
+    assert get_engine("transformer", model_path=path).model is first.model
+    assert get_engine("transformer", model_path=path, device="cpu").model is not first.model  # another device
+    swapped = {"LABEL_0": "positive", "LABEL_1": "neutral", "LABEL_2": "negative"}
+    (path / "labels.json").write_text(json.dumps(swapped, indent=1), encoding="utf-8")
+    changed = get_engine("transformer", model_path=path)
+    assert changed.model is not first.model
+    assert changed.analyze("schlecht").sentiment_label == "positive"  # the new mapping is used
