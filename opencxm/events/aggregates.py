@@ -29,7 +29,7 @@ from django.db.models.functions import Cast, Ceil, Ln, TruncDate
 
 from opencxm.events import selectors
 
-ALPHA = 0.01  # relative error bound of a median or p90 read from the histograms
+ALPHA = 0.025  # relative error bound of a median or p90 read from the histograms
 GAMMA = (1 + ALPHA) / (1 - ALPHA)  # bucket i holds durations in (GAMMA**(i-1), GAMMA**i] seconds
 ZERO_BUCKET = -1_000_000  # durations of 0 seconds (events at the same time)
 WHOLE_LOG_DAYS = 62  # a write touching more days than this rewrites all day rows of its log
@@ -237,33 +237,29 @@ def _refresh_log_days(apps, log_id: int, days: set[date] | None) -> None:
         old_variants, old_edges = old_variants.filter(day__in=days), old_edges.filter(day__in=days)
     old_variants.delete()
     old_edges.delete()
-    day = TruncDate("started_at", tzinfo=zone())
-    variants = (
-        cases.annotate(day=day)
-        .values("log_id", "day", "variant_id")
-        .annotate(n=Count("id"))
-        .order_by()
-        .values_list("log_id", "day", "variant_id", "n")
+    selected = cases.annotate(day=TruncDate("started_at", tzinfo=zone())).values_list("id", "variant_id", "day")
+    case_sql, params = selected.query.sql_with_params()
+    variant_table, edge_table = (connection.ops.quote_name(m._meta.db_table) for m in (variant_model, edge_model))
+    transition_table = connection.ops.quote_name(transition_model._meta.db_table)
+    bucket = (
+        f"CASE WHEN t.seconds > 0 THEN CAST(CEILING(LN(t.seconds) / {math.log(GAMMA)!r}) AS INTEGER) "
+        f"ELSE {ZERO_BUCKET} END"
     )
-    _insert_select(variant_model, ["log", "day", "variant", "cases"], variants)
-    transitions = transition_model.objects.filter(case__log_id=log_id, case__variant__isnull=False)
-    if days is not None:
-        transitions = transitions.filter(case__in=cases.values("id"))
-    edges = (
-        transitions.annotate(day=TruncDate("case__started_at", tzinfo=zone()), bucket=bucket_expression())
-        .values("case__log_id", "day", "from_activity_id", "to_activity_id", "bucket")
-        .annotate(n=Count("id"), low=Min("seconds"), high=Max("seconds"))
-        .order_by()
-        .values_list("case__log_id", "day", "from_activity_id", "to_activity_id", "bucket", "n", "low", "high")
-    )
-    _insert_select(edge_model, ["log", "day", "from_activity", "to_activity", "bucket", "count", "low", "high"], edges)
-
-
-def _insert_select(model, fields: list[str], queryset) -> None:
-    """INSERT INTO the model's table the rows the queryset selects (its columns in `fields` order), in one
-    statement: nothing passes through Python."""
-    table = connection.ops.quote_name(model._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(model._meta.get_field(name).column) for name in fields)
-    sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} ({columns}) {sql}", params)  # noqa: S608 - names from the model
+        # the selected cases with their local start day, computed once per case (not per transition)
+        cursor.execute(f"CREATE TEMPORARY TABLE opencxm_case_day AS SELECT * FROM ({case_sql}) selected", params)  # noqa: S608
+        try:
+            cursor.execute(
+                f"INSERT INTO {variant_table} (log_id, day, variant_id, cases) "  # noqa: S608 - names from the models
+                f"SELECT %s, day, variant_id, COUNT(*) FROM opencxm_case_day GROUP BY day, variant_id",
+                [log_id],
+            )
+            cursor.execute(
+                f"INSERT INTO {edge_table} (log_id, day, from_activity_id, to_activity_id, bucket, count, low, high) "  # noqa: S608
+                f"SELECT %s, c.day, t.from_activity_id, t.to_activity_id, {bucket}, COUNT(*), MIN(t.seconds), "
+                f"MAX(t.seconds) FROM {transition_table} t JOIN opencxm_case_day c ON c.id = t.case_id "
+                f"GROUP BY c.day, t.from_activity_id, t.to_activity_id, {bucket}",
+                [log_id],
+            )
+        finally:
+            cursor.execute("DROP TABLE opencxm_case_day")

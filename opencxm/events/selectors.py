@@ -6,8 +6,8 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, Max, Min, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, Max, Min, OuterRef, Q, Sum, Window
+from django.db.models.functions import Coalesce, FirstValue
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -156,8 +156,9 @@ def cases_for(filters: Filters):
     return cases
 
 
-def _feedback_in_period(filters: Filters):
-    feedback = Feedback.objects.filter(customer_id=OuterRef("customer_id"))
+def _feedback_in_period(filters: Filters, *, correlated: bool = True):
+    """Feedback in the filters' period; `correlated`: of the outer query's customer."""
+    feedback = Feedback.objects.filter(customer_id=OuterRef("customer_id")) if correlated else Feedback.objects.all()
     if filters.start:
         feedback = feedback.filter(responded_at__gte=_day_start(filters.start))
     if filters.end:
@@ -167,17 +168,20 @@ def _feedback_in_period(filters: Filters):
 
 def _with_nps_band(cases, filters: Filters):
     """The customer's latest NPS rating (in the period) falls in the band: promoter 9–10, passive 7–8,
-    detractor 0–6. One correlated subquery on the customer's feedback (indexed by customer)."""
+    detractor 0–6. The latest answer per customer is ranked once over the answers (a window function), not
+    looked up per case."""
     if filters.nps_band not in NPS_BANDS:
         raise FilterError(_("Unknown NPS band “%(band)s”: use promoter, passive or detractor.")
                           % {"band": filters.nps_band})  # fmt: skip
     low, high = NPS_BANDS[filters.nps_band]
-    latest = _feedback_in_period(filters).filter(nps__isnull=False).order_by("-responded_at", "-id").values("nps")
-    return (
-        cases.filter(customer__isnull=False)
-        .annotate(latest_nps=Subquery(latest[:1]))
-        .filter(latest_nps__gte=low, latest_nps__lte=high)
+    answers = _feedback_in_period(filters, correlated=False).filter(nps__isnull=False, customer__isnull=False)
+    order = [F("responded_at").desc(), F("id").desc()]
+    latest = (
+        answers.annotate(latest=Window(FirstValue("nps"), partition_by=F("customer_id"), order_by=order))
+        .filter(latest__gte=low, latest__lte=high)  # on the window's value: applied after the ranking
+        .values("customer_id")
     )
+    return cases.filter(customer__isnull=False, customer_id__in=latest)
 
 
 def _topic_exists(filters: Filters) -> Exists:
