@@ -263,7 +263,13 @@ class TransformerClassifier:
         except Exception as exc:  # onnxruntime raises its own exception types for invalid graphs
             raise TransformerError("bad_model", file=MODEL_FILE, path=str(path), error=exc) from exc
         self.providers = list(self.session.get_providers())
+        if _device(device) == "cuda" and "CUDAExecutionProvider" not in self.providers:  # onnxruntime fell back
+            raise TransformerError("no_cuda", providers=", ".join(self.providers))
         self.inputs = {i.name: (np.int32 if i.type == "tensor(int32)" else np.int64) for i in self.session.get_inputs()}
+        unknown = sorted(set(self.inputs) - {"input_ids", "attention_mask", "token_type_ids"})
+        if unknown or "input_ids" not in self.inputs:
+            error = f"inputs {', '.join(self.inputs)}; expected input_ids, attention_mask[, token_type_ids]"
+            raise TransformerError("bad_model", file=MODEL_FILE, path=str(path), error=error)
         self.output = self.session.get_outputs()[0].name
         self.fingerprint = model_fingerprint(path)
 
@@ -285,16 +291,15 @@ class TransformerClassifier:
         truncated = [False] * n
         if not n:
             return probs, truncated
-        encodings = self.tokenizer.encode_batch([t if t.strip() else "-" for t in texts])
-        order = sorted(range(n), key=lambda i: len(encodings[i].ids))  # similar lengths share a batch
+        order = sorted(range(n), key=lambda i: len(texts[i]))  # similar lengths share a batch: little padding
         for start in range(0, n, self.batch_size):
-            idx = order[start : start + self.batch_size]
-            width = max(len(encodings[i].ids) for i in idx)
+            idx = order[start : start + self.batch_size]  # tokenised per batch: memory bounded by the batch
+            encodings = self.tokenizer.encode_batch([texts[i] if texts[i].strip() else "-" for i in idx])
+            width = max(len(enc.ids) for enc in encodings)
             ids = np.full((len(idx), width), self.pad_id, dtype=np.int64)
             mask = np.zeros((len(idx), width), dtype=np.int64)
             types = np.zeros((len(idx), width), dtype=np.int64)
-            for row, i in enumerate(idx):
-                enc = encodings[i]
+            for row, (i, enc) in enumerate(zip(idx, encodings, strict=True)):
                 ids[row, : len(enc.ids)] = enc.ids
                 mask[row, : len(enc.ids)] = enc.attention_mask
                 types[row, : len(enc.ids)] = enc.type_ids

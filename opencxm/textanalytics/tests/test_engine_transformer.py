@@ -243,6 +243,15 @@ def test_missing_and_malformed_files(tmp_path, model_dir):
     broken = build_model(tmp_path / "no-labels")
     (broken / "config.json").write_text(json.dumps({"model_type": "bert"}), encoding="utf-8")
     assert error(broken).code == "no_labels"
+    import onnx
+
+    broken = build_model(tmp_path / "other-inputs")
+    graph = onnx.load(str(broken / "model.onnx"))
+    graph.graph.input[0].name = "tokens"
+    graph.graph.node[0].input[1] = "tokens"
+    onnx.save(graph, str(broken / "model.onnx"))
+    e = error(broken)
+    assert e.code == "bad_model" and "inputs tokens, attention_mask" in str(e)
     broken = build_model(tmp_path / "too-few-labels", id2label={"0": "negative", "1": "positive"})
     with pytest.raises(TransformerError) as info:
         TransformerEngine(model_path=broken).analyze("gut")
