@@ -170,6 +170,7 @@ EN_WORDS = frozenset(
         "bad",
     ]
 )
+_EN_ONLY = EN_WORDS - DE_WORDS
 OTHER_MIN_LETTERS = 15
 OTHER_GAP = 4.0
 LANGID_MAX_CHARS = 400
@@ -191,12 +192,8 @@ class LanguageDetector:
     def detect(self, text: str, lowered_tokens: list[str], letters: int) -> str:
         if letters < 3:
             return UNDETERMINED
-        de = en = 0
-        for t in lowered_tokens:
-            if t in DE_WORDS:
-                de += 1
-            elif t in EN_WORDS:
-                en += 1
+        de = sum(map(DE_WORDS.__contains__, lowered_tokens))
+        en = sum(map(_EN_ONLY.__contains__, lowered_tokens))  # a word of both lists counts for German
         if de >= 2 and de >= 2 * en:
             return "de"
         if en >= 2 and en >= 2 * de:

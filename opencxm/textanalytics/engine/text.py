@@ -65,8 +65,11 @@ def clean(value, max_chars: int = MAX_CHARS) -> tuple[str, bool]:
         text = strip_html(text)
     if "\ufffd" in text:
         text = text.replace("\ufffd", " ")
-    text = _CTRL.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
-    text = _NL.sub("\n", _WS.sub(" ", text)).strip()
+    if text.isprintable():  # no control characters, newlines, tabs or no-break spaces: only runs of spaces
+        text = (_WS.sub(" ", text) if "  " in text else text).strip()
+    else:
+        text = _CTRL.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
+        text = _NL.sub("\n", _WS.sub(" ", text)).strip()
     truncated = False
     if len(text) > max_chars:
         cut = text.rfind(" ", 0, max_chars)

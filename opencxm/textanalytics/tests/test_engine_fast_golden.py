@@ -73,3 +73,31 @@ def test_fast_vader_scores_like_the_library():
     plain, fast = SentimentIntensityAnalyzer(), FastVader()
     for text in VADER_SENTENCES + [r["text"] for r in GOLDEN]:
         assert fast.polarity_scores(text) == plain.polarity_scores(text), text
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "plain text",
+        "  two  spaces   and more  ",
+        "tab\tand\fform\vfeed",
+        "no-break\u00a0space",
+        "line\r\nbreaks\rand\n\n  blank lines  \n",
+        "control\x00\x07\x1f\x7fchars",
+        "line\u2028separator and zero\u200bwidth",
+        "<p>html &amp; entities</p>",
+        "",
+    ],
+)
+def test_clean_fast_path_like_the_full_path(raw):
+    """Printable text skips the control/newline/space regexes: same result as running them all."""
+    import re
+    import unicodedata
+
+    from opencxm.textanalytics.engine.text import clean, strip_html
+
+    text = unicodedata.normalize("NFC", raw)
+    text = strip_html(text)
+    text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", " ", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = re.sub(r"\s*\n\s*", "\n", re.sub(r"[ \t\f\v\u00a0]+", " ", text)).strip()
+    assert clean(raw) == (text, False)
