@@ -9,6 +9,7 @@
 
     .venv/bin/pip install pm4py   # the `peer` extra; AGPL, benchmark/test use only
     .venv/bin/python -m bench.events.bench --engine sqlite|postgres [--runs 3]
+    # own database / file: BENCH_PG_NAME=mine BENCH_SQLITE=/tmp/mine.sqlite3 .venv/bin/python -m bench.events.bench
 
 Prints a Markdown table and writes bench/results/events-<engine>.json.
 """
@@ -23,9 +24,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 LOG = ROOT.parent / "shared" / "data" / "event-logs" / "helpdesk.xes.gz"
-SQLITE = Path("/tmp/opencxm-bench-events.sqlite3")
+# BENCH_SQLITE / BENCH_PG_NAME: another file or database name, when several people run the bench at once
+SQLITE = Path(os.environ.get("BENCH_SQLITE", "/tmp/opencxm-bench-events.sqlite3"))
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-PG_NAME = "opencxm_bench_events"
+PG_NAME = os.environ.get("BENCH_PG_NAME", "opencxm_bench_events")
 
 
 def _database(engine: str) -> str:

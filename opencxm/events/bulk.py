@@ -42,24 +42,27 @@ def adapt(value):
     return _value(value)
 
 
-def insert(model, fields: list[str], rows: list[tuple], *, skip_conflicts_on: str | None = None, adapted=False) -> None:
+def insert(model, fields: list[str], rows: list[tuple], *, skip_conflicts_on: str | None = None, adapted=False) -> int:
     """INSERT the rows (tuples in `fields` order); with `skip_conflicts_on`, rows clashing on that unique
-    column are skipped (ON CONFLICT DO NOTHING: SQLite >= 3.24 and PostgreSQL)."""
+    column are skipped (ON CONFLICT DO NOTHING: SQLite >= 3.24 and PostgreSQL). Returns how many were inserted
+    (the drivers' row counts: executemany sums them on both engines)."""
     table = connection.ops.quote_name(model._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(model._meta.get_field(f).column) for f in fields)
     marks = ", ".join(["%s"] * len(fields))
     conflict = f" ON CONFLICT ({connection.ops.quote_name(skip_conflicts_on)}) DO NOTHING" if skip_conflicts_on else ""
     sql = f"INSERT INTO {table} ({columns}) VALUES ({marks}){conflict}"  # noqa: S608 - names from the model
     if connection.vendor == "postgresql" and len(rows) >= COPY_FROM:
-        _copy(table, columns, rows if adapted else [tuple(_value(v) for v in row) for row in rows], conflict)
-        return
+        return _copy(table, columns, rows if adapted else [tuple(_value(v) for v in row) for row in rows], conflict)
+    inserted = 0
     with connection.cursor() as cursor:
         for start in range(0, len(rows), BATCH):
             batch = rows[start : start + BATCH]
             cursor.executemany(sql, batch if adapted else [tuple(_value(v) for v in row) for row in batch])
+            inserted += max(cursor.rowcount, 0)
+    return inserted
 
 
-def _copy(table: str, columns: str, rows: list[tuple], conflict: str) -> None:
+def _copy(table: str, columns: str, rows: list[tuple], conflict: str) -> int:
     """PostgreSQL: the rows through COPY (one stream instead of a statement per row). With a conflict clause
     they go into a temporary table first and from there through INSERT ... ON CONFLICT DO NOTHING, in the
     given order (ids keep the arrival order, which orders equal times)."""
@@ -69,7 +72,7 @@ def _copy(table: str, columns: str, rows: list[tuple], conflict: str) -> None:
             with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
-            return
+            return len(rows)
         temp = f"CREATE TEMP TABLE opencxm_bulk ON COMMIT DROP AS SELECT {columns}, 0 AS bulk_ordinal FROM {table}"  # noqa: S608
         cursor.execute(temp + " WITH NO DATA")
         try:
@@ -79,6 +82,7 @@ def _copy(table: str, columns: str, rows: list[tuple], conflict: str) -> None:
             cursor.execute(
                 f"INSERT INTO {table} ({columns}) SELECT {columns} FROM opencxm_bulk ORDER BY bulk_ordinal{conflict}"  # noqa: S608
             )
+            return cursor.rowcount
         finally:
             cursor.execute("DROP TABLE IF EXISTS opencxm_bulk")
 

@@ -118,20 +118,29 @@ class Transition(models.Model):
     """A directly-follows pair within one case: `to_activity` came right after `from_activity`."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="transitions")
-    # not indexed: nothing looks transitions up by activity (an activity with transitions has events, which
-    # protect it from deletion); written for every step of every import
-    from_activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="+", db_index=False)
-    to_activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # Activities and departments are copies of the two events' own columns (which the database checks), written
+    # only by services.cases_refresh: no foreign-key check of their own (it cost more than writing the rows,
+    # ~4 checks per step of every import); deletions still cascade / set NULL through Django (on_delete). Not
+    # indexed by activity: nothing looks transitions up by it (an activity with transitions has events, which
+    # protect it from deletion); departments only where set (deleting one sets them NULL).
+    from_activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    to_activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     seconds = models.FloatField()
     # The departments recorded on the two events themselves (None when the event names none); the department
     # of a step is this, else the owning department of the activity's touchpoint (resolved when read, so a
-    # remapped activity needs no recomputation). Indexed only where set (deleting a department sets them NULL).
+    # remapped activity needs no recomputation).
     from_department = models.ForeignKey(
-        Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
-    )
+        Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False,
+        db_constraint=False,
+    )  # fmt: skip
     to_department = models.ForeignKey(
-        Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
-    )
+        Department, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False,
+        db_constraint=False,
+    )  # fmt: skip
     # When the second event happened (for handovers: when the receiving department took over); the re-contact
     # window of the handover view starts here.
     at = models.DateTimeField(null=True, blank=True)
@@ -212,3 +221,38 @@ class DayEdge(models.Model):
 
     def __str__(self):
         return f"{self.day} {self.from_activity_id} -> {self.to_activity_id} [{self.bucket}]: {self.count}"
+
+
+class MonthVariant(models.Model):
+    """DayVariant summed over a calendar month (`month`: its first day), so that long periods read few rows."""
+
+    log = models.ForeignKey(EventLog, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="+")
+    cases = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["month", "log"], name="events_monthvariant_month_log")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.variant_id}: {self.cases}"
+
+
+class MonthEdge(models.Model):
+    """DayEdge summed over a calendar month (`month`: its first day): the same buckets, counts added, shortest
+    and longest kept."""
+
+    log = models.ForeignKey(EventLog, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    from_activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="+")
+    to_activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="+")
+    bucket = models.IntegerField()
+    count = models.PositiveIntegerField()
+    low = models.FloatField()
+    high = models.FloatField()
+
+    class Meta:
+        indexes = [models.Index(fields=["month", "log"], name="events_monthedge_month_log")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.from_activity_id} -> {self.to_activity_id} [{self.bucket}]: {self.count}"

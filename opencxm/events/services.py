@@ -3,6 +3,8 @@
 import hashlib
 import json
 import os
+import queue
+import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -28,6 +30,7 @@ BATCH = 5000
 EVENT_FIELDS = ["case", "activity", "timestamp", "lifecycle", "resource", "attributes", "channel", "department",
                 "dedup_key"]  # fmt: skip
 CASE_CHUNK = 500
+_json = json.JSONEncoder(ensure_ascii=False).encode  # as json.dumps(value, ensure_ascii=False), built once
 
 
 def max_activities() -> int:
@@ -73,21 +76,25 @@ def events_import_file(*, actor, path, filename: str, log_name: str, mapping: di
     else:
         zone = ZoneInfo(settings.TIME_ZONE)
         records = read_table(path, filename, mapping=mapping, zone=zone)
-    return events_write(actor=actor, log_name=log_name, records=records, source=filename)
+    return events_write(actor=actor, log_name=log_name, records=records, source=filename, read_ahead=True)
 
 
-def events_write(*, actor, log_name: str, records: Iterable[EventRecord], source: str = "api") -> ImportResult:
-    """Write events into a log inside one transaction, skipping events already present (same dedup key)."""
+def events_write(
+    *, actor, log_name: str, records: Iterable[EventRecord], source: str = "api", read_ahead: bool = False
+) -> ImportResult:
+    """Write events into a log inside one transaction, skipping events already present (same dedup key).
+    `read_ahead`: parse the records (a file) in a second thread while this one writes the previous chunk."""
     with transaction.atomic():
         log, _ = EventLog.objects.get_or_create(name=log_name, defaults={"created_by": actor})
         result = ImportResult(log=log)
         writer = _Writer(log)
-        iterator = iter(records)
-        before = Event.objects.filter(case__log=log).count()
-        while chunk := list(islice(iterator, BATCH)):
-            result.received += len(chunk)
-            writer.write(chunk)
-        result.created = Event.objects.filter(case__log=log).count() - before
+        chunks = _read_ahead(records) if read_ahead else _chunks_of(records)
+        try:
+            for chunk in chunks:
+                result.received += len(chunk)
+                result.created += writer.write(chunk)
+        finally:
+            chunks.close()
         result.duplicates_in_file = writer.repeats
         cases_refresh(case_ids=writer.case_ids, paths=writer.paths)
         log.imported_at = timezone.now()
@@ -97,11 +104,67 @@ def events_write(*, actor, log_name: str, records: Iterable[EventRecord], source
     return result
 
 
+def _chunks_of(records: Iterable[EventRecord]) -> Iterator[list[EventRecord]]:
+    iterator = iter(records)
+    while chunk := list(islice(iterator, BATCH)):
+        yield chunk
+
+
+def _read_ahead(records: Iterable[EventRecord]) -> Iterator[list[EventRecord]]:
+    """The records in chunks, read by a second thread one or two chunks ahead: parsing (Python) overlaps the
+    database's work on the previous chunk (the driver releases the interpreter while it waits). An error of
+    the reader (a bad file) is raised here, in file order, as without the thread."""
+    ready: queue.Queue = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def put(item) -> None:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def read() -> None:
+        try:
+            for chunk in _chunks_of(records):
+                put(chunk)
+                if stop.is_set():
+                    break
+            put([])
+        except BaseException as error:  # noqa: BLE001 - handed to the writing thread, which raises it
+            put(error)
+        finally:
+            close = getattr(records, "close", None)
+            if close is not None:
+                close()
+
+    reader = threading.Thread(target=read, name="events-read-ahead", daemon=True)
+    reader.start()
+    try:
+        while True:
+            item = ready.get()
+            if isinstance(item, BaseException):
+                raise item
+            if not item:
+                return
+            yield item
+    finally:
+        stop.set()
+        reader.join()
+
+
 class _Writer:
-    """Resolves names to rows, keeps the activity limit and computes dedup keys across the chunks of one import."""
+    """Resolves names to rows, keeps the activity limit and computes dedup keys across the chunks of one import.
+
+    A log without cases yet (a first import) is `fresh`: every dedup key of this write is new (keys name the
+    log, and the occurrence count separates equal events), so events are inserted without the conflict check
+    (PostgreSQL: COPY straight into the table), and the cases just inserted are found by id."""
 
     def __init__(self, log: EventLog):
         self.log = log
+        self.fresh = not Case.objects.filter(log=log).exists()
+        self.last_case_id = 0
         self.activities: dict[str, int] = {}
         self.cases: dict[str, int] = {}
         self.case_ids: set[int] = set()
@@ -112,11 +175,13 @@ class _Writer:
         self.channels = _lookup(Channel)
         self.departments = _lookup(Department)
 
-    def write(self, chunk: list[EventRecord]) -> None:
+    def write(self, chunk: list[EventRecord]) -> int:
+        """Insert the events of this chunk; returns how many were new."""
         self._activities({record.activity for record in chunk})
         self._cases({record.case for record in chunk})
         events = [self._event(record) for record in chunk]
-        bulk.insert(Event, EVENT_FIELDS, events, skip_conflicts_on="dedup_key", adapted=True)
+        conflicts = None if self.fresh else "dedup_key"
+        return bulk.insert(Event, EVENT_FIELDS, events, skip_conflicts_on=conflicts, adapted=True)
 
     def _activities(self, names: set[str]) -> None:
         new = names - self.activities.keys()
@@ -141,16 +206,22 @@ class _Writer:
         if not keys:
             return
         ids = {}
-        for chunk in _chunks(list(keys.values()), CASE_CHUNK):
-            ids.update(Case.objects.filter(log=self.log, key__in=chunk).values_list("key", "id"))
-        missing = [key for key in keys.values() if key not in ids]
+        if not self.fresh:
+            for chunk in _chunks(list(keys.values()), CASE_CHUNK):
+                ids.update(Case.objects.filter(log=self.log, key__in=chunk).values_list("key", "id"))
+        missing = list(dict.fromkeys(key for key in keys.values() if key not in ids))
         if missing:
             customers = dict(Customer.objects.filter(pseudonym__in=missing).values_list("pseudonym", "id"))
             rows = [(self.log.pk, key, customers.get(key), 0) for key in missing]
             bulk.insert(Case, ["log", "key", "customer", "event_count"], rows, adapted=True)
             created = {}
-            for chunk in _chunks(missing, CASE_CHUNK):
-                created.update(Case.objects.filter(log=self.log, key__in=chunk).values_list("key", "id"))
+            if self.fresh:  # only this write adds cases to the log: the new rows are those after the last seen id
+                created.update(Case.objects.filter(log=self.log, id__gt=self.last_case_id).values_list("key", "id"))
+            if len(created) != len(missing) or not created.keys() >= set(missing):
+                created = {}
+                for chunk in _chunks(missing, CASE_CHUNK):
+                    created.update(Case.objects.filter(log=self.log, key__in=chunk).values_list("key", "id"))
+            self.last_case_id = max(self.last_case_id, *created.values())
             ids.update(created)
             # a new case holds only this write's events, all inserted (its dedup keys are new): its path and
             # transitions come from the records, not from reading its events back
@@ -166,7 +237,7 @@ class _Writer:
         digest = dedup_key(self.log.id, identity, occurrence)
         channel = self._resolve(self.channels, record.channel, record, "channel")
         department = self._resolve(self.departments, record.department, record, "department")
-        attributes = json.dumps(record.attributes, ensure_ascii=False) if record.attributes else "{}"
+        attributes = _json(record.attributes) if record.attributes else "{}"
         stamp = self.stamp(record.timestamp)
         steps = self.paths.get(identity[0])
         if steps is not None:

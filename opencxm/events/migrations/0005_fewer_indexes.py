@@ -56,7 +56,11 @@ class Migration(migrations.Migration):
             model_name="transition",
             name="from_activity",
             field=models.ForeignKey(
-                db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name="+", to="events.activity"
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="events.activity",
             ),
         ),
         migrations.AlterField(
@@ -64,6 +68,7 @@ class Migration(migrations.Migration):
             name="from_department",
             field=models.ForeignKey(
                 blank=True,
+                db_constraint=False,
                 db_index=False,
                 null=True,
                 on_delete=django.db.models.deletion.SET_NULL,
@@ -75,7 +80,11 @@ class Migration(migrations.Migration):
             model_name="transition",
             name="to_activity",
             field=models.ForeignKey(
-                db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name="+", to="events.activity"
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="events.activity",
             ),
         ),
         migrations.AlterField(
@@ -83,6 +92,7 @@ class Migration(migrations.Migration):
             name="to_department",
             field=models.ForeignKey(
                 blank=True,
+                db_constraint=False,
                 db_index=False,
                 null=True,
                 on_delete=django.db.models.deletion.SET_NULL,
