@@ -598,25 +598,44 @@ def driver_answers(*, period, segment_id=None, blobs=None, customers=None):
         blobs, _digest = period_answers(period)
     customer, touchpoint, code = unpack_answers(blobs)
     ids, segments = customers if customers is not None else customer_segments()
-    position = np.minimum(np.searchsorted(ids, customer), max(len(ids) - 1, 0))
-    known = ids[position] == customer if len(ids) else np.zeros(len(customer), bool)
-    segment = np.where(known, segments[position] if len(ids) else -1, -1)
+    _ids, position = _positions(customer, ids)
+    known = position >= 0
+    segment = np.where(known, np.append(segments, -1)[position], -1)
     if segment_id is not None:
         known &= segment == segment_id
     return customer[known], touchpoint[known], code[known], segment[known]
 
 
+def _positions(values: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct `wanted` numbers (≥ 0, sorted) and each of `values`'s position among them (-1: not there).
+
+    A lookup table indexed by the number where its size stays in proportion to the data (ids from one
+    sequence), which costs a pass instead of a sort; otherwise a sort and binary search."""
+    top = int(max(values.max(initial=-1), wanted.max(initial=-1))) + 1
+    if top <= 8 * (len(values) + len(wanted)) + 1_000_000:
+        flag = np.zeros(top, bool)
+        flag[wanted] = True
+        index = np.cumsum(flag) - 1
+        return np.flatnonzero(flag), np.where(flag[values], index[values], -1)
+    distinct = np.unique(wanted)
+    if not len(distinct):
+        return distinct, np.full(len(values), -1)
+    position = np.minimum(np.searchsorted(distinct, values), len(distinct) - 1)
+    return distinct, np.where(distinct[position] == values, position, -1)
+
+
 def matrices_from_answers(customer, touchpoint, code, segment, outcome: str) -> Matrices:
     """The matrices of single answers (see driver_answers), the same as
-    `matrices_from_rows(rows_from_answers(...))` but with counting sorts (bincount) instead of sorting a million
-    keys. All sums are sums of whole numbers, so the results are exactly those of the reference path."""
+    `matrices_from_rows(rows_from_answers(...))` but with lookup tables and counting sorts (bincount) instead of
+    sorting a million keys. All sums are sums of whole numbers, so the results are exactly those of the
+    reference path."""
     value, bad = code // 2 - 1, code % 2
     scored = value >= 0
     relationship = touchpoint < 0
     rated = relationship & scored
-    customers = np.unique(customer[rated])
+    customers, row = _positions(customer, customer[rated])  # customers with an outcome, sorted by id
     width = len(customers)
-    outcome_at = np.searchsorted(customers, customer[rated])
+    outcome_at = row[rated]
     answers = np.bincount(outcome_at, minlength=width).astype(float)
     if outcome == "detractor":
         y = np.bincount(outcome_at, weights=bad[rated], minlength=width) / answers
@@ -626,39 +645,35 @@ def matrices_from_answers(customer, touchpoint, code, segment, outcome: str) -> 
     outcome_segments[outcome_at] = segment[rated]  # a customer's segment: the same on all of their answers
 
     driver = ~relationship
-    point, d_customer, d_value, d_bad, d_scored = (
-        touchpoint[driver],
-        customer[driver],
-        value[driver],
-        bad[driver],
-        scored[driver],
-    )
-    d_segment = segment[driver]
-    present = np.bincount(point, minlength=1) > 0 if len(point) else np.zeros(0, bool)
-    touchpoints = np.flatnonzero(present)
-    column = (np.cumsum(present) - 1)[point] if len(point) else np.zeros(0, np.int64)
+    point, row, d_segment = touchpoint[driver], row[driver], segment[driver]
+    d_bad, d_scored = bad[driver], scored[driver]
+    d_total = np.where(d_scored, value[driver], 0)
+    touchpoints, column = _positions(point, point)
     columns = len(touchpoints)
-    row = np.minimum(np.searchsorted(customers, d_customer), max(width - 1, 0))
-    known = customers[row] == d_customer if width else np.zeros(len(d_customer), bool)
+    known = row >= 0
     cell = row[known] * columns + column[known]
-    size = width * columns
-    shape = (width, columns)
+    size, shape = width * columns, (width, columns)
     met = (np.bincount(cell, minlength=size) > 0).reshape(shape)
     bad_matrix = (np.bincount(cell, weights=d_bad[known], minlength=size) > 0).reshape(shape)
     counts = np.bincount(cell, weights=d_scored[known], minlength=size).reshape(shape)
-    totals = np.bincount(cell, weights=np.where(d_scored, d_value, 0)[known], minlength=size).reshape(shape)
+    totals = np.bincount(cell, weights=d_total[known], minlength=size).reshape(shape)
     score = np.full(shape, np.nan)
     np.divide(totals, counts, out=score, where=counts > 0)
 
-    def mean_for(mask):
-        answered = np.bincount(column[mask], d_scored[mask], minlength=columns)
-        total = np.bincount(column[mask], np.where(d_scored, d_value, 0)[mask], minlength=columns)
+    # touchpoint scores over every answer (customers without an outcome too), per segment in one count
+    segment_ids, segment_at = _positions(d_segment + 1, d_segment + 1)
+    block = (len(segment_ids), columns)
+    key = segment_at * columns + column
+    answered = np.bincount(key, d_scored, minlength=block[0] * columns).reshape(block)
+    total = np.bincount(key, d_total, minlength=block[0] * columns).reshape(block)
+
+    def mean(answered, total):
         return np.where(answered > 0, total / np.where(answered > 0, answered, 1), np.nan)
 
-    performance = {None: mean_for(np.ones(len(point), bool))}
-    for segment_id in np.unique(d_segment):
+    performance = {None: mean(answered.sum(axis=0), total.sum(axis=0))}
+    for index, segment_id in enumerate(segment_ids - 1):
         if segment_id >= 0:
-            performance[int(segment_id)] = mean_for(d_segment == segment_id)
+            performance[int(segment_id)] = mean(answered[index], total[index])
     return Matrices(touchpoints, outcome_segments.astype(int), y, met, bad_matrix, score, performance)
 
 
