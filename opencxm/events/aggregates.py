@@ -24,8 +24,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import connection
 from django.db.models import Case as CaseWhen
-from django.db.models import Count, F, IntegerField, Max, Min, Q, Value, When
-from django.db.models.functions import Cast, Ceil, Ln, TruncDate
+from django.db.models import Count, DateField, F, IntegerField, Max, Min, Q, Sum, Value, When
+from django.db.models.functions import Cast, Ceil, Ln, TruncDate, TruncMonth
 
 from opencxm.events import selectors
 
@@ -191,16 +191,24 @@ def refresh_days(log_days: Iterable[tuple[int, date]], *, apps=None) -> None:
         by_log.setdefault(log_id, set()).add(day)
     for log_id, days in sorted(by_log.items()):
         _refresh_log_days(apps, log_id, None if len(days) > WHOLE_LOG_DAYS else days)
+        _refresh_months(apps, log_id, {day.replace(day=1) for day in days})
 
 
 def refresh_logs_days(log_ids: Iterable[int], *, apps=None) -> None:
     """Rewrite all day rows of these logs (the migration that fills them for existing data)."""
     for log_id in sorted(set(log_ids)):
         _refresh_log_days(apps, log_id, None)
+        _refresh_months(apps, log_id, None)
+
+
+def refresh_logs_months(log_ids: Iterable[int], *, apps=None) -> None:
+    """Rewrite all month rows of these logs from their day rows (the migration that adds them)."""
+    for log_id in sorted(set(log_ids)):
+        _refresh_months(apps, log_id, None)
 
 
 def _day_models(apps):
-    names = ("Case", "Transition", "DayVariant", "DayEdge")
+    names = ("Case", "Transition", "DayVariant", "DayEdge", "MonthVariant", "MonthEdge")
     if apps is None:
         from opencxm.events import models
 
@@ -224,7 +232,7 @@ def _ranges(days: set[date]) -> list[tuple[date, date]]:
 
 
 def _refresh_log_days(apps, log_id: int, days: set[date] | None) -> None:
-    case_model, transition_model, variant_model, edge_model = _day_models(apps)
+    case_model, transition_model, variant_model, edge_model, _month_variant, _month_edge = _day_models(apps)
     cases = case_model.objects.filter(log_id=log_id, variant__isnull=False, started_at__isnull=False)
     old_variants, old_edges = variant_model.objects.filter(log_id=log_id), edge_model.objects.filter(log_id=log_id)
     if days is not None:
@@ -263,3 +271,62 @@ def _refresh_log_days(apps, log_id: int, days: set[date] | None) -> None:
             )
         finally:
             cursor.execute("DROP TABLE opencxm_case_day")
+
+
+def _refresh_months(apps, log_id: int, months: set[date] | None) -> None:
+    """Rewrite the month rows of these months (first days; None: all) of a log from its day rows."""
+    _case, _transition, variant_model, edge_model, month_variant, month_edge = _day_models(apps)
+    days_v, days_e = variant_model.objects.filter(log_id=log_id), edge_model.objects.filter(log_id=log_id)
+    old_v, old_e = month_variant.objects.filter(log_id=log_id), month_edge.objects.filter(log_id=log_id)
+    if months is not None:
+        within = Q()
+        for month in months:
+            within |= Q(day__gte=month, day__lt=next_month(month))
+        days_v, days_e = days_v.filter(within), days_e.filter(within)
+        old_v, old_e = old_v.filter(month__in=months), old_e.filter(month__in=months)
+    old_v.delete()
+    old_e.delete()
+    month = TruncMonth("day", output_field=DateField())
+    variants = (
+        days_v.annotate(month=month).values("log_id", "month", "variant_id").annotate(n=Sum("cases")).order_by()
+        .values_list("log_id", "month", "variant_id", "n")
+    )  # fmt: skip
+    _insert_select(month_variant, ["log", "month", "variant", "cases"], variants)
+    edges = (
+        days_e.annotate(month=month)
+        .values("log_id", "month", "from_activity_id", "to_activity_id", "bucket")
+        .annotate(n=Sum("count"), shortest=Min("low"), longest=Max("high"))
+        .order_by()
+        .values_list("log_id", "month", "from_activity_id", "to_activity_id", "bucket", "n", "shortest", "longest")
+    )
+    fields = ["log", "month", "from_activity", "to_activity", "bucket", "count", "low", "high"]
+    _insert_select(month_edge, fields, edges)
+
+
+def next_month(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def period_split(start: date | None, end: date | None) -> tuple[tuple, list[tuple]]:
+    """A period as whole calendar months (first, last month's first day; None: none) and the day ranges around
+    them ((first, last) days, either end None when open)."""
+    first_full = start if start is None or start.day == 1 else next_month(start)
+    last_full = None if end is None else (end.replace(day=1) if next_month(end) - timedelta(days=1) == end
+                                           else (end.replace(day=1) - timedelta(days=1)).replace(day=1))  # fmt: skip
+    if first_full is not None and last_full is not None and first_full > last_full:
+        return (), [(start, end)]
+    days = []
+    if start is not None and start < first_full:
+        days.append((start, first_full - timedelta(days=1)))
+    if end is not None and next_month(last_full) <= end:
+        days.append((next_month(last_full), end))
+    return (first_full, last_full), days
+
+
+def _insert_select(model, fields: list[str], queryset) -> None:
+    """INSERT INTO the model's table the rows the queryset selects (columns in `fields` order), in the database."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(model._meta.get_field(name).column) for name in fields)
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({columns}) {sql}", params)  # noqa: S608 - names from the model

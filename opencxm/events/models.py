@@ -221,3 +221,38 @@ class DayEdge(models.Model):
 
     def __str__(self):
         return f"{self.day} {self.from_activity_id} -> {self.to_activity_id} [{self.bucket}]: {self.count}"
+
+
+class MonthVariant(models.Model):
+    """DayVariant summed over a calendar month (`month`: its first day), so that long periods read few rows."""
+
+    log = models.ForeignKey(EventLog, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="+")
+    cases = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["month", "log"], name="events_monthvariant_month_log")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.variant_id}: {self.cases}"
+
+
+class MonthEdge(models.Model):
+    """DayEdge summed over a calendar month (`month`: its first day): the same buckets, counts added, shortest
+    and longest kept."""
+
+    log = models.ForeignKey(EventLog, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    from_activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="+")
+    to_activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="+")
+    bucket = models.IntegerField()
+    count = models.PositiveIntegerField()
+    low = models.FloatField()
+    high = models.FloatField()
+
+    class Meta:
+        indexes = [models.Index(fields=["month", "log"], name="events_monthedge_month_log")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.from_activity_id} -> {self.to_activity_id} [{self.bucket}]: {self.count}"

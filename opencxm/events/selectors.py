@@ -22,6 +22,8 @@ from opencxm.events.models import (
     EdgeSummary,
     Event,
     EventLog,
+    MonthEdge,
+    MonthVariant,
     Transition,
     Variant,
     VariantSummary,
@@ -252,28 +254,35 @@ def _period_only(filters: Filters) -> bool:
 
 
 def _discover_days(filters: Filters) -> Discovery:
-    """A period (and perhaps a log) from the per-day variant counts and duration histograms (aggregates.py)."""
-    scope = Q()
-    if filters.log:
-        scope &= Q(log__public_id=filters.log)
-    if filters.start:
-        scope &= Q(day__gte=filters.start)
-    if filters.end:
-        scope &= Q(day__lte=filters.end)
-    variants = (
-        DayVariant.objects.filter(scope).values("variant_id").annotate(n=Sum("cases")).order_by("-n", "variant_id")
-    )
-    rows = list(variants)
+    """A period (and perhaps a log) from the per-month and per-day variant counts and duration histograms
+    (aggregates.py): whole calendar months from the month rows, the days before and after them from the day
+    rows."""
+    months, day_ranges = aggregates.period_split(filters.start, filters.end)
+    log = Q(log__public_id=filters.log) if filters.log else Q()
+    counts: Counter = Counter()
+    histograms: list[tuple] = []
+    sources = []
+    if months:
+        first, last = months
+        scope = log & (Q(month__gte=first) if first else Q()) & (Q(month__lte=last) if last else Q())
+        sources.append((MonthVariant.objects.filter(scope), MonthEdge.objects.filter(scope)))
+    for first, last in day_ranges:
+        scope = log & (Q(day__gte=first) if first else Q()) & (Q(day__lte=last) if last else Q())
+        sources.append((DayVariant.objects.filter(scope), DayEdge.objects.filter(scope)))
+    for variants, edges in sources:
+        counts.update(
+            dict(variants.values("variant_id").annotate(n=Sum("cases")).order_by().values_list("variant_id", "n"))
+        )
+        histograms += (
+            edges.values("from_activity_id", "to_activity_id", "bucket")
+            .annotate(n=Sum("count"), shortest=Min("low"), longest=Max("high"))
+            .order_by()
+            .values_list("from_activity_id", "to_activity_id", "bucket", "n", "shortest", "longest")
+        )
+    rows = [{"variant_id": variant_id, "n": n} for variant_id, n in sorted(counts.items(), key=lambda i: (-i[1], i[0]))]
     names, result = _tally(rows)
     if not rows:
         return result
-    histograms = (
-        DayEdge.objects.filter(scope)
-        .values("from_activity_id", "to_activity_id", "bucket")
-        .annotate(n=Sum("count"), low=Min("low"), high=Max("high"))
-        .order_by()
-        .values_list("from_activity_id", "to_activity_id", "bucket", "n", "low", "high")
-    )
     result.edges = _named_edges(aggregates.edges_from_histograms(histograms), names)
     result.approximate = True
     return result

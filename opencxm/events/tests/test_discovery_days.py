@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from opencxm.events import aggregates, selectors
-from opencxm.events.models import DayEdge, DayVariant, EventLog
+from opencxm.events.models import DayEdge, DayVariant, EventLog, MonthEdge, MonthVariant
 from tests.factories_events import T0, write_events
 
 DAY0 = date(2026, 3, 2)  # T0 is 10:00 local (Europe/Berlin); local midnight is 14 h after it
@@ -47,12 +47,19 @@ def _day_rows() -> tuple[list, list]:
         DayEdge.objects.values_list("log_id", "day", "from_activity_id", "to_activity_id", "bucket", "count", "low",
                                     "high")
     )  # fmt: skip
-    return variants, edges
+    months = sorted(MonthVariant.objects.values_list("log_id", "month", "variant_id", "cases"))
+    month_edges = sorted(
+        MonthEdge.objects.values_list("log_id", "month", "from_activity_id", "to_activity_id", "bucket", "count",
+                                      "low", "high")
+    )  # fmt: skip
+    return variants, edges, months, month_edges
 
 
 def _assert_rows_as_recomputed() -> None:
     """The rows kept write by write equal the rows computed from scratch."""
     kept = _day_rows()
+    for model in (DayVariant, DayEdge, MonthVariant, MonthEdge):
+        model.objects.all().delete()
     aggregates.refresh_logs_days(EventLog.objects.values_list("id", flat=True))
     assert _day_rows() == kept
 
@@ -91,6 +98,49 @@ def test_case_level_filters_group_histograms_in_the_database(rows, activity, per
     _assert_equivalent(selectors.Filters(log=log, channel="hotline", start=_period(*period).start))
 
 
+LONG_ROWS = st.lists(
+    st.tuples(st.sampled_from(["c1", "c2", "c3", "c4", "c5", "c6"]), st.sampled_from("ABC"),
+              st.integers(-70, 70).map(lambda days: days * 1440 + days % 7 * 97)),
+    min_size=1,
+    max_size=25,
+)  # fmt: skip
+DAYS = st.one_of(st.none(), st.integers(-80, 80).map(lambda n: DAY0 + timedelta(days=n)))
+
+
+@pytest.mark.django_db
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(first=LONG_ROWS, second=LONG_ROWS, start=DAYS, end=DAYS)
+def test_periods_over_months_read_month_and_day_rows(first, second, start, end):
+    name = f"months-{next(counter)}"
+    write_events(first, log=name)
+    write_events(second, log=name + "-other")
+    log = str(EventLog.objects.get(name=name).public_id)
+    if start is None and end is None:
+        start = DAY0 - timedelta(days=40)
+    _assert_equivalent(selectors.Filters(start=start, end=end))
+    _assert_equivalent(selectors.Filters(log=log, start=start, end=end))
+    write_events(second, log=name)
+    _assert_equivalent(selectors.Filters(log=log, start=start, end=end))
+    _assert_rows_as_recomputed()
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "months", "days"),
+    [
+        (date(2026, 1, 1), date(2026, 3, 31), (date(2026, 1, 1), date(2026, 3, 1)), []),
+        (date(2026, 1, 15), date(2026, 3, 10), (date(2026, 2, 1), date(2026, 2, 1)),
+         [(date(2026, 1, 15), date(2026, 1, 31)), (date(2026, 3, 1), date(2026, 3, 10))]),
+        (date(2026, 2, 3), date(2026, 2, 20), (), [(date(2026, 2, 3), date(2026, 2, 20))]),
+        (date(2026, 1, 31), date(2026, 2, 27), (), [(date(2026, 1, 31), date(2026, 2, 27))]),
+        (None, date(2026, 2, 27), (None, date(2026, 1, 1)), [(date(2026, 2, 1), date(2026, 2, 27))]),
+        (date(2025, 12, 2), None, (date(2026, 1, 1), None), [(date(2025, 12, 2), date(2025, 12, 31))]),
+        (date(2024, 2, 1), date(2024, 2, 29), (date(2024, 2, 1), date(2024, 2, 1)), []),
+    ],
+)  # fmt: skip
+def test_a_period_splits_into_whole_months_and_days(start, end, months, days):
+    assert aggregates.period_split(start, end) == (months, days)
+
+
 @pytest.mark.django_db
 def test_a_case_that_starts_earlier_moves_to_its_new_day():
     write_events([("c1", "A", 900), ("c1", "B", 960), ("c2", "A", 0), ("c2", "C", 30)])  # c1 starts on day 2
@@ -121,8 +171,8 @@ def test_deleting_a_log_deletes_its_day_rows():
 def test_the_migration_fills_the_day_rows_of_existing_data():
     write_events([("c1", "A", 0), ("c1", "B", 10), ("c2", "A", 2000), ("c2", "B", 2001)])
     kept = _day_rows()
-    DayVariant.objects.all().delete()
-    DayEdge.objects.all().delete()
+    for model in (DayVariant, DayEdge, MonthVariant, MonthEdge):
+        model.objects.all().delete()
     aggregates.refresh_logs_days(EventLog.objects.values_list("id", flat=True), apps=django_apps)
     assert _day_rows() == kept
     assert [day for _log, day, _variant, _n in kept[0]] == [DAY0, DAY0 + timedelta(days=1)]
