@@ -101,3 +101,20 @@ def test_clean_fast_path_like_the_full_path(raw):
     text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", " ", text.replace("\r\n", "\n").replace("\r", "\n"))
     text = re.sub(r"\s*\n\s*", "\n", re.sub(r"[ \t\f\v\u00a0]+", " ", text)).strip()
     assert clean(raw) == (text, False)
+
+
+def test_garbage_collector_state_is_restored(engine):
+    import gc
+
+    assert gc.isenabled()
+    engine.analyze_many(["Rechnung falsch", "Great service"])
+    assert gc.isenabled()
+    with pytest.raises(ValueError):
+        engine.analyze_many(["a", "b"], ["de"])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        engine.analyze_many(["Rechnung falsch"])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
