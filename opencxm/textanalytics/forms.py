@@ -137,7 +137,7 @@ class CorrectionForm(forms.Form):
 class MatrixForm(forms.Form):
     DIMENSIONS = [("touchpoint", _("Touchpoint")), ("stage", _("Journey stage")), ("department", _("Department"))]
     by = forms.ChoiceField(
-        label=_("Columns"), choices=DIMENSIONS, required=False, widget=forms.Select(attrs={"class": "form-select"})
+        label=_("Rows"), choices=DIMENSIONS, required=False, widget=forms.Select(attrs={"class": "form-select"})
     )
     days = forms.TypedChoiceField(
         label=_("Period"),

@@ -192,7 +192,11 @@ def sentiment_matrix(*, dimension: str, start, end) -> dict:
         for parent in parents
         if any((parent.pk, key) in volume for key in columns)
     ]  # fmt: skip
-    return {"columns": [(key, names.get(key, "–")) for key in columns], "rows": rows}
+    # The same cells the other way round, for the page: one row per touchpoint, stage or department (there may be
+    # dozens) and one column per main topic (a handful), so the table fits the screen.
+    topics = [parent for parent, _cells in rows]
+    items = [(key, names.get(key, "–"), [cells[index] for _parent, cells in rows]) for index, key in enumerate(columns)]
+    return {"columns": [(key, names.get(key, "–")) for key in columns], "rows": rows, "topics": topics, "items": items}
 
 
 def _dimension_names(dimension: str, ids) -> dict:

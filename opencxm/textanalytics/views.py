@@ -99,12 +99,19 @@ def topic_detail(request, public_id):
 @require_GET
 def matrix(request):
     require(access_for(request.user).can_read)
-    form = MatrixForm(request.GET)
+    form = MatrixForm({"by": "touchpoint", "days": YEAR} | request.GET.dict())  # the selects show what is applied
     form.is_valid()
     dimension = form.cleaned_data.get("by") or "touchpoint"
     start, end = _period(form.cleaned_data.get("days") or YEAR)
     data = selectors.sentiment_matrix(dimension=dimension, start=start, end=end)
-    return render(request, "textanalytics/matrix.html", {"form": form, "matrix": data, "start": start, "end": end})
+    context = {
+        "form": form,
+        "matrix": data,
+        "start": start,
+        "end": end,
+        "dimension_label": dict(MatrixForm.DIMENSIONS)[dimension],
+    }
+    return render(request, "textanalytics/matrix.html", context)
 
 
 @require_GET

@@ -1,5 +1,7 @@
 """Pages: taxonomy, topic editor and live preview, topic detail, matrix, emerging topics, corrections, classifier."""
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -84,6 +86,20 @@ def test_matrix_page(world, taxonomy, enriched, django_assert_max_num_queries):
     assert response.status_code == 200
     assert "Hotline Störung" in html
     assert "100 % neg." in html
+    # one row per touchpoint, one column per main topic, so that dozens of touchpoints still fit the screen
+    assert re.search(r'<th scope="row"[^>]*>[^<]*Hotline Störung', html)
+    assert re.search(r'<th scope="col"[^>]*><a href="/topics/[^"]+/">[^<]+</a></th>', html)
+    assert "matrix-neg-high" in html
+
+
+def test_matrix_page_selects_show_the_applied_choice(world, taxonomy, enriched):
+    client = _client(world.users["viewer"])
+    html = client.get("/topics/matrix/").content.decode()
+    assert re.search(r'<option value="365" selected>', html)  # the default period is the year, and says so
+    assert re.search(r'<option value="touchpoint" selected>', html)
+    html = client.get("/topics/matrix/", {"by": "department", "days": 90}).content.decode()
+    assert re.search(r'<option value="90" selected>', html)
+    assert re.search(r'<option value="department" selected>', html)
 
 
 def test_taxonomy_list_queries_are_bounded(world, taxonomy, django_assert_num_queries, django_assert_max_num_queries):
