@@ -312,33 +312,29 @@ class EnglishSentiment:
 
 _DE_CLAUSE_CONTRAST = frozenset(DE_CONTRAST - {"leider", "nur", "doch"})
 _POLARITY_CACHE_SIZE = 50_000
+_HAS_DIGIT = re.compile(r"\d").search
 
 
 class GermanSentiment:
     def __init__(self):
         self.lex = dict(resources.german_polarity())
         self.lex.update(DE_OVERRIDES)
-        self._lemma_cache: dict[str, str] = {}
         self._pol_cache: dict[str, float] = {}  # token -> polarity (bounded: cleared when full)
 
     def _polarity(self, tok: str) -> float:
         pol = self.lex.get(tok)
         if pol is None:
-            lemma = self._lemma_cache.get(tok)
-            if lemma is None and (tok.isdigit() or len(tok) < 3):
+            if tok.isdigit() or len(tok) < 3:
                 return 0.0
-            if lemma is None:
-                lemma = simplemma.lemmatize(tok, lang="de").lower()
-                if len(self._lemma_cache) < 100_000:
-                    self._lemma_cache[tok] = lemma
-            pol = self.lex.get(lemma, 0.0)
+            pol = self.lex.get(simplemma.lemmatize(tok, lang="de").lower(), 0.0)
         return pol
 
     def _cached_polarity(self, tok: str) -> float:
         pol = self._polarity(tok)
-        if len(self._pol_cache) >= _POLARITY_CACHE_SIZE:
-            self._pol_cache.clear()
-        self._pol_cache[tok] = pol
+        if tok.isalpha() or not _HAS_DIGIT(tok):  # tokens with digits are nearly always unique: not kept
+            if len(self._pol_cache) >= _POLARITY_CACHE_SIZE:
+                self._pol_cache.clear()
+            self._pol_cache[tok] = pol
         return pol
 
     def score(self, text: str, lowered: list[str] | None = None) -> tuple[float, list[str]]:

@@ -24,6 +24,7 @@ from . import resources
 from .base import TopicMatch
 
 _TOKEN_RX = re.compile(r'\(|\)|"[^"]*"|NEAR/\d+|[^\s()"]+')
+_HAS_DIGIT = re.compile(r"\d").search
 CACHE_SIZE = 50_000  # entries per word cache (token -> terms, token -> lemma); cleared when full
 
 
@@ -120,18 +121,20 @@ class TermIndex:
             infix = [t for t in self.infix if t.text in tok]
             if infix:
                 terms = terms.union(infix)
-            if len(self._token_cache) >= CACHE_SIZE:
-                self._token_cache.clear()  # bounded: memory stays flat on any number of comments
-            self._token_cache[tok] = terms
+            if tok.isalpha() or not _HAS_DIGIT(tok):  # tokens with digits are nearly always unique
+                if len(self._token_cache) >= CACHE_SIZE:
+                    self._token_cache.clear()  # bounded: memory stays flat on any number of comments
+                self._token_cache[tok] = terms
         return terms
 
     def lemma_terms(self, lemma: str) -> frozenset:
         terms = self._lemma_cache.get(lemma)
         if terms is None:
             terms = self.word_terms(lemma)
-            if len(self._lemma_cache) >= CACHE_SIZE:
-                self._lemma_cache.clear()
-            self._lemma_cache[lemma] = terms
+            if lemma.isalpha() or not _HAS_DIGIT(lemma):
+                if len(self._lemma_cache) >= CACHE_SIZE:
+                    self._lemma_cache.clear()
+                self._lemma_cache[lemma] = terms
         return terms
 
     def scan(self, tokens: list[str], lemmas: list[str], joined: str) -> dict[Term, list[int]]:
@@ -588,24 +591,32 @@ def _label(node: dict, language: str) -> str:
 
 
 class Lemmatizer:
-    """Cached simplemma lemmatiser per language (lower-cased output)."""
+    """Cached simplemma lemmatiser per language (lower-cased output).
 
-    def __init__(self, max_cache: int = 100_000):
-        self.cache: dict[tuple[str, str], str] = {}
+    The cache is bounded (cleared when ``max_cache`` entries are reached) and skips tokens with a digit
+    (customer numbers, dates: nearly always unique), so memory stays flat over any number of comments.
+    """
+
+    def __init__(self, max_cache: int = 50_000):
+        self.caches: dict[str, dict[str, str]] = {"de": {}, "en": {}}
         self.max_cache = max_cache
 
     def lemmas(self, tokens: list[str], language: str) -> list[str]:
         lang = language if language in ("de", "en") else "de"
-        out = []
-        cache = self.cache
-        for t in tokens:
-            key = (lang, t)
-            lm = cache.get(key)
-            if lm is None and (t.isdigit() or len(t) < 3):
-                lm = t
-            elif lm is None:
-                lm = simplemma.lemmatize(t, lang=lang).lower()
-                if len(cache) < self.max_cache:
-                    cache[key] = lm
-            out.append(lm)
+        cache = self.caches[lang]
+        out = list(map(cache.get, tokens))
+        if None not in out:
+            return out
+        for i, lm in enumerate(out):
+            if lm is not None:
+                continue
+            t = tokens[i]
+            if t.isdigit() or len(t) < 3:
+                out[i] = t
+                continue
+            lm = out[i] = simplemma.lemmatize(t, lang=lang).lower()
+            if t.isalpha() or not _HAS_DIGIT(t):
+                if len(cache) >= self.max_cache:
+                    cache.clear()
+                cache[t] = lm
         return out
