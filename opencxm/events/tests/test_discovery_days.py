@@ -195,3 +195,12 @@ def test_histogram_quantiles_are_within_alpha(values):
 
 def test_t0_is_the_documented_local_time():
     assert T0.astimezone(aggregates.zone()).hour == 10
+
+
+def test_the_page_says_when_percentiles_are_approximate(client, world):
+    write_events([("K1", "A", 0), ("K1", "B", 10), ("K2", "A", 0)])
+    client.force_login(world.users["viewer"])
+    note = "Näherungswerte"  # the viewer reads German: "median and 90th percentile are approximate"
+    assert note not in client.get("/events/discover/").content.decode()  # a whole log: exact summaries
+    assert note in client.get("/events/discover/", {"start": "2026-03-01"}).content.decode()
+    assert note in client.get("/events/discover/", {"activity": "B"}).content.decode()
