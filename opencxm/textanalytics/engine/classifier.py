@@ -296,16 +296,13 @@ class TopicClassifier:
     def predict_proba(self, x) -> np.ndarray:
         """Probabilities (n x labels) for embeddings or hashed :class:`SparseRows`."""
         if self.feature == "hashed":
-            rows = []
-            for i in range(x.shape[0]):
-                cols = x.indices[x.indptr[i] : x.indptr[i + 1]]
-                pos = np.searchsorted(self.columns, cols)
-                pos = np.minimum(pos, max(len(self.columns) - 1, 0))
-                known = len(self.columns) > 0
-                keep = (self.columns[pos] == cols) if known else np.zeros(len(cols), bool)
-                scale = 1.0 / np.sqrt(max(len(cols), 1))
-                rows.append(self.weights[pos[keep]].sum(axis=0) * scale)
-            z = np.array(rows, dtype=np.float64).reshape(x.shape[0], len(self.labels))
+            z = np.zeros((x.shape[0], len(self.labels)), dtype=np.float64)
+            if len(self.columns) and len(x.indices):
+                pos = np.minimum(np.searchsorted(self.columns, x.indices), len(self.columns) - 1)
+                keep = self.columns[pos] == x.indices
+                contrib = np.zeros((len(x.indices), len(self.labels)), dtype=np.float64)
+                contrib[keep] = self.weights[pos[keep]] * x.values[keep, None]
+                z[x._nonempty] = np.add.reduceat(contrib, x.indptr[x._nonempty], axis=0)
         else:
             z = _normalise(np.atleast_2d(x)).astype(np.float64) @ self.weights
         return _sigmoid(z + self.bias)

