@@ -188,24 +188,35 @@ def _bucket(feature: str, bits: int = HASH_BITS) -> int:
 class HashedFeatures:
     """Comment text -> hashed feature columns (words, lemmas, affixes of long words)."""
 
-    def __init__(self, bits: int = HASH_BITS):
+    def __init__(self, bits: int = HASH_BITS, max_cache: int = 100_000):
         from .taxonomy import Lemmatizer
 
         self.bits = bits
         self.lemmatizer = Lemmatizer()
+        self.cache: dict[tuple[str, str], tuple[int, ...]] = {}  # (language, word) -> its columns
+        self.max_cache = max_cache
+
+    def _word(self, word: str, lang: str) -> tuple[int, ...]:
+        key = (lang, word)
+        cols = self.cache.get(key)
+        if cols is None:
+            names = [f"w:{word}", f"l:{self.lemmatizer.lemmas([word], lang)[0]}"]
+            if len(word) > AFFIX + 2:
+                names += [f"p:{word[:AFFIX]}", f"s:{word[-AFFIX:]}"]
+            cols = tuple(_bucket(name, self.bits) for name in names)
+            if len(self.cache) < self.max_cache:
+                self.cache[key] = cols
+        return cols
 
     def columns(self, text: str, language: str | None) -> list[int]:
         from .text import TOKEN
 
-        words = [t.lower() for t in TOKEN.findall(text or "") if not t.isdigit()]
         lang = language if language in ("de", "en") else "de"
-        names = {f"w:{w}" for w in words}
-        names |= {f"l:{lm}" for lm in self.lemmatizer.lemmas(words, lang)}
-        for w in words:
-            if len(w) > AFFIX + 2:
-                names.add(f"p:{w[:AFFIX]}")
-                names.add(f"s:{w[-AFFIX:]}")
-        return sorted({_bucket(name, self.bits) for name in names})
+        found: set[int] = set()
+        for token in TOKEN.findall(text or ""):
+            if not token.isdigit():
+                found.update(self._word(token.lower(), lang))
+        return sorted(found)
 
     def matrix(self, texts, languages=None) -> SparseRows:
         languages = languages if languages is not None else [None] * len(texts)
