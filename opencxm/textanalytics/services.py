@@ -601,23 +601,33 @@ def topic_examples(*, with_embeddings: bool = False) -> list[topiclearning.Examp
 
 
 def topic_training_counts() -> dict:
-    """For the model page: corrected comments and, per topic, examples with and without it."""
-    examples = topic_examples()
-    counts = topiclearning.topic_counts(examples)
-    names = dict(Topic.objects.filter(key__in=counts).values_list("key", "name_de" if _german() else "name_en"))
-    return {
-        "comments": len(examples),
-        "topics": [
+    """For the model page: corrected comments and, per topic, examples with and without it (counted in the
+    database; the same figures as ``topiclearning.topic_counts`` over ``topic_examples()``)."""
+    corrected = CommentTopic.objects.filter(source=CommentTopic.Source.CORRECTION).values("analysis_id")
+    total = CommentAnalysis.objects.filter(pk__in=corrected).count()
+    rows = (
+        CommentTopic.objects.filter(analysis_id__in=corrected, removed=False, topic__active=True)
+        .values("topic__key", "topic__name_de", "topic__name_en")
+        .annotate(n=Count("analysis_id", distinct=True))
+        .order_by("topic__key")
+    )
+    german = _german()
+    topics = []
+    for row in rows:
+        pos, neg = row["n"], total - row["n"]
+        topics.append(
             {
-                "key": key,
-                "name": names.get(key, key),
+                "key": row["topic__key"],
+                "name": row["topic__name_de"] if german else row["topic__name_en"],
                 "positives": pos,
                 "negatives": neg,
                 "ready": pos >= topiclearning.MIN_POSITIVE and neg >= topiclearning.MIN_NEGATIVE,
             }
-            for key, (pos, neg) in counts.items()
-        ],  # fmt: skip
-        "eligible": topiclearning.eligible(counts),
+        )
+    return {
+        "comments": total,
+        "topics": topics,
+        "eligible": [row["key"] for row in topics if row["ready"]],
         "min_positive": topiclearning.MIN_POSITIVE,
         "min_negative": topiclearning.MIN_NEGATIVE,
     }

@@ -118,7 +118,10 @@ def test_too_few_corrections_give_no_model_and_a_clear_message(world, taxonomy, 
     _correct(world, source, APP, add=[taxonomy["app"]])
     with pytest.raises(topiclearning.TooFewCorrections) as error:
         services.topic_classifier_train(actor=None)
-    assert error.value.counts["delivery"] == (7, 15)
+    assert error.value.counts == {"delivery": (7, 15), "app": (15, 7)}
+    counts = services.topic_training_counts()
+    assert (counts["comments"], counts["eligible"]) == (22, [])
+    assert {row["key"]: (row["positives"], row["negatives"]) for row in counts["topics"]} == error.value.counts
     client = Client()
     client.force_login(world.users["cx_team"])
     response = client.post("/topics/classifier/train/", follow=True)
