@@ -518,41 +518,39 @@ def driver_days_refresh(*, source_id: int, chunk: list, start, end, local_day, m
         from opencxm.feedback.models import Feedback
     else:
         Feedback, DriverDay = models  # noqa: N806 (model classes)
-    from django.db.models import IntegerField, Value
-    from django.db.models.functions import Coalesce
+    from django.db.models import CharField, IntegerField, StringAgg, Value
+    from django.db.models.functions import Cast, Coalesce
 
     DriverDay.objects.filter(source_id=source_id, day__in=chunk).delete()
     value, bad, counted = _answer_terms()
-    rows = list(
+    text = CharField()
+    point = Coalesce("touchpoint_id", Value(-1), output_field=IntegerField())
+    answer = _Joined(
+        Cast("customer_id", text), Value(","), Cast(point, text), Value(","), Cast((value + 1) * 2 + bad, text)
+    )
+    days = (
         Feedback.objects.filter(counted, source_id=source_id, responded_at__gte=start, responded_at__lt=end)
-        .annotate(
-            local_day=local_day,
-            point=Coalesce("touchpoint_id", Value(-1), output_field=IntegerField()),
-            code=(value + 1) * 2 + bad,
-        )
+        .annotate(local_day=local_day)
         .filter(local_day__in=chunk)
-        .values_list("local_day", "customer_id", "point", "code")
+        .values("local_day")
+        .annotate(answers=StringAgg(answer, Value(",")))
+        .values_list("local_day", "answers")
         .order_by()
     )
-    if not rows:
-        return 0
-    days = sorted({row[0] for row in rows})
-    number = {day: index for index, day in enumerate(days)}
-    which = np.fromiter((number[row[0]] for row in rows), np.int64, len(rows))
-    numbers = np.array([row[1:] for row in rows], dtype=np.int64).reshape(-1, 3)
-    order = np.argsort(which, kind="stable")
-    which, numbers = which[order], numbers[order]
-    bounds = np.searchsorted(which, np.arange(len(days) + 1))
-    DriverDay.objects.bulk_create(
-        DriverDay(
-            source_id=source_id,
-            day=day,
-            answers=int(b - a),
-            data=pack_answers(numbers[a:b, 0], numbers[a:b, 1], numbers[a:b, 2]),
+    written, rows = 0, []
+    for day, joined in days:  # one string per day, as in the reference query
+        numbers = np.fromstring(joined, dtype=np.int64, sep=",").reshape(-1, 3)
+        rows.append(
+            DriverDay(
+                source_id=source_id,
+                day=day,
+                answers=len(numbers),
+                data=pack_answers(numbers[:, 0], numbers[:, 1], numbers[:, 2]),
+            )
         )
-        for day, a, b in zip(days, bounds[:-1], bounds[1:], strict=True)
-    )
-    return len(rows)
+        written += len(numbers)
+    DriverDay.objects.bulk_create(rows)
+    return written
 
 
 def customer_segments() -> tuple[np.ndarray, np.ndarray]:
