@@ -19,6 +19,7 @@ from opencxm.touchpoints.models import Touchpoint
 VARIANTS_SHOWN = 50
 MAP_EDGES_ALL = 25  # a map with more directly-follows edges starts with only the busiest shown
 MAP_COVERAGE = 95  # ... those covering this percentage of all steps
+MAP_ACTIVITIES = 20  # a map with more activities starts with the busiest ones, at most this many
 
 
 def event_message(error: EventError) -> str:
@@ -127,9 +128,20 @@ def discover(request):
         "sankey": charts.path_sankey(result),
         "sankey_steps": charts.SANKEY_STEPS,
         "coverage": MAP_COVERAGE if step_edges > MAP_EDGES_ALL else 100,
+        "activity_coverage": activity_coverage([a["count"] for a in result.activities]),
         "map_size": _map_size(process_map),
     }
     return render(request, "events/discover.html", context)
+
+
+def activity_coverage(counts: list[int], most: int = MAP_ACTIVITIES) -> int:
+    """The share of events (a multiple of 5 %) whose busiest activities the map shows at first: 100 when there
+    are at most `most` activities, else the largest share that the busiest `most` activities still cover."""
+    if len(counts) <= most:
+        return 100
+    ordered = sorted(counts, reverse=True)
+    covered = 100 * sum(ordered[:most]) / (sum(ordered) or 1)
+    return max(5, int(covered // 5) * 5)
 
 
 def _map_size(spec: dict) -> str:

@@ -106,6 +106,12 @@ def test_process_map_sankey_and_tables_in_the_browser(signed_in_page):
     page.locator("#map-coverage").fill("50")
     shown, total = page.locator("[data-coverage-count=process-map]").inner_text().split(" / ")
     assert int(shown) < int(total)
+    # fewer activities: only the busiest ones, covering half of all events
+    assert page.locator("#map-activities").input_value() == "100"
+    page.locator("#map-activities").fill("50")
+    shown, total = page.locator("[data-activities-count=process-map]").inner_text().split(" / ")
+    assert 0 < int(shown) < int(total)
+    page.locator("#map-activities").fill("100")
     # the tables are one click away
     assert not page.locator("#edges").is_visible()
     page.get_by_role("tab", name="Schritte").click()

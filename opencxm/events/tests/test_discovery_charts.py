@@ -66,3 +66,16 @@ def test_sankey_unrolls_paths_by_step_with_drop_off(english):
     assert nodes["Ended"] == (3, 0.75)
     # every case flows from the first step to exactly one of "Ended" and "Continues"
     assert nodes["Ended"][0] + nodes["Continues"][0] == 4
+
+
+def test_map_starts_with_at_most_twenty_activities_shown():
+    from opencxm.events.views import activity_coverage
+
+    assert activity_coverage([5] * 20) == 100  # few activities: all shown
+    counts = [100] * 10 + [1] * 90  # ten busy activities carry 1000 of 1090 events
+    share = activity_coverage(counts)
+    assert share == 90  # 91.7 % of events rounded down to a multiple of 5
+    ordered = sorted(counts, reverse=True)
+    shown = next(n for n in range(1, len(ordered) + 1) if sum(ordered[:n]) >= share / 100 * sum(ordered))
+    assert shown <= 20
+    assert activity_coverage([1] * 100) == 20  # flat: twenty of a hundred is 20 %

@@ -2,9 +2,10 @@
  * Actual journeys: the process map (directly-follows graph) and the path Sankey, as OpenCXMCharts builders.
  *
  * Specs come from opencxm/events/charts.py through json_script (texts already translated). The map element
- * may carry data-coverage (percent of steps whose edges are shown) and data-details (id of the panel that
- * shows the numbers of a clicked node or edge); an <input type="range" data-coverage-for="<map id>"> changes
- * the coverage. No inline script or style: works under the strict CSP.
+ * may carry data-coverage (percent of steps whose edges are shown), data-activities (percent of events whose
+ * activities are shown, busiest first) and data-details (id of the panel that shows the numbers of a clicked
+ * node or edge); <input type="range" data-coverage-for="<map id>"> and data-activities-for change them.
+ * No inline script or style: works under the strict CSP.
  */
 (function () {
   "use strict";
@@ -55,10 +56,32 @@
 
   // Process map ------------------------------------------------------------------------------------
 
+  // The busiest activities whose events together cover `coverage` percent of all events (start and end always
+  // shown), as a set of node ids, with how many of how many activities that is.
+  function visibleNodes(spec, coverage) {
+    var activities = spec.nodes.filter(function (n) { return n.kind === "activity"; });
+    var total = activities.reduce(function (sum, n) { return sum + n.count; }, 0);
+    var sorted = activities.slice().sort(function (a, b) { return b.count - a.count || (a.name < b.name ? -1 : 1); });
+    var kept = {};
+    var shown = 0;
+    var covered = 0;
+    for (var i = 0; i < sorted.length; i++) {
+      if (shown && total && covered / total >= coverage / 100) {
+        break;
+      }
+      kept[sorted[i].id] = true;
+      shown += 1;
+      covered += sorted[i].count;
+    }
+    spec.nodes.forEach(function (n) { if (n.kind !== "activity") { kept[n.id] = true; } });
+    return { ids: kept, shown: shown, total: activities.length };
+  }
+
   // The step edges with the most volume whose counts together cover `coverage` percent of all steps;
-  // start and end edges are always kept.
-  function visibleEdges(spec, coverage) {
-    var steps = spec.edges.filter(function (e) { return e.kind === "step"; });
+  // start and end edges are always kept. Only edges between shown nodes count.
+  function visibleEdges(spec, coverage, nodeIds) {
+    var between = function (e) { return !nodeIds || (nodeIds[e.source] && nodeIds[e.target]); };
+    var steps = spec.edges.filter(function (e) { return e.kind === "step" && between(e); });
     var total = steps.reduce(function (sum, e) { return sum + e.count; }, 0);
     var sorted = steps.slice().sort(function (a, b) { return b.count - a.count; });
     var kept = [];
@@ -71,7 +94,7 @@
       covered += sorted[i].count;
     }
     return {
-      edges: spec.edges.filter(function (e) { return e.kind !== "step" || kept.indexOf(e) !== -1; }),
+      edges: spec.edges.filter(function (e) { return between(e) && (e.kind !== "step" || kept.indexOf(e) !== -1); }),
       shown: kept.length,
       total: steps.length,
     };
@@ -164,22 +187,57 @@
     panel.appendChild(list);
   }
 
+  // Shown nodes keep their column order and their order within a column; empty columns close up and each
+  // column is centred again. Returns {id: {column, row}} and the number of columns and of rows at most.
+  function placed(spec, ids) {
+    var columnsUsed = {};
+    spec.nodes.forEach(function (n) { if (ids[n.id]) { columnsUsed[n.column] = true; } });
+    var order = Object.keys(columnsUsed).map(Number).sort(function (a, b) { return a - b; });
+    var place = {};
+    var rows = 1;
+    order.forEach(function (column, index) {
+      var members = spec.nodes.filter(function (n) { return ids[n.id] && n.column === column; });
+      members.sort(function (a, b) { return a.row - b.row; });
+      rows = Math.max(rows, members.length);
+      members.forEach(function (n, position) {
+        place[n.id] = { column: index, row: position - (members.length - 1) / 2 };
+      });
+    });
+    return { place: place, columns: Math.max(order.length, 1), rows: rows };
+  }
+
+  var ROW_HEIGHT = 96; // room for a node with a three-line label and its count
+  var BOX = { left: 70, right: 90, top: 40, bottom: 72 };
+
+  // The map grows with the busiest column, so labels do not overlap; redrawn once at the new size.
+  function fitHeight(element, rows, spec) {
+    var wanted = Math.max(520, BOX.top + BOX.bottom + (rows - 1) * ROW_HEIGHT + 40);
+    if (Math.abs(element.clientHeight - wanted) > 2) {
+      element.style.height = wanted + "px"; // CSSOM, allowed under the strict CSP (no style attribute in HTML)
+      window.setTimeout(function () {
+        var chart = echarts.getInstanceByDom(element);
+        if (chart) {
+          chart.resize();
+          chart.setOption(processMap(spec, element), { notMerge: true });
+        }
+      }, 0);
+    }
+  }
+
   function processMap(spec, element) {
     var coverage = parseFloat(element.getAttribute("data-coverage") || "100");
-    var picked = visibleEdges(spec, coverage);
+    var activityCoverage = parseFloat(element.getAttribute("data-activities") || "100");
+    var shownNodes = visibleNodes(spec, activityCoverage);
+    var picked = visibleEdges(spec, coverage, shownNodes.ids);
+    var layout = placed(spec, shownNodes.ids);
+    fitHeight(element, layout.rows, spec);
     // Nodes are placed in pixels of the drawing box; two invisible corner anchors make the graph's bounding
     // box equal the drawing box, so ECharts scales x and y alike (no stretched symbols, readable edge labels).
-    var box = { left: 70, right: 90, top: 40, bottom: 72 };
+    var box = BOX;
     var width = Math.max(element.clientWidth, 400) - box.left - box.right;
     var height = Math.max(element.clientHeight, 300) - box.top - box.bottom;
-    var columns = 1;
-    var rows = 1;
-    var byColumn = {};
-    spec.nodes.forEach(function (node) {
-      columns = Math.max(columns, node.column + 1);
-      byColumn[node.column] = (byColumn[node.column] || 0) + 1;
-    });
-    Object.keys(byColumn).forEach(function (key) { rows = Math.max(rows, byColumn[key]); });
+    var columns = layout.columns;
+    var rows = layout.rows;
     var dx = width / Math.max(columns - 1, 1);
     var dy = rows > 1 ? Math.min(200, height / (rows - 1)) : 0;
     var maxCount = 1;
@@ -187,14 +245,14 @@
     spec.nodes.forEach(function (n) { if (n.kind === "activity") { maxCount = Math.max(maxCount, n.count); } });
     spec.edges.forEach(function (e) { maxEdge = Math.max(maxEdge, e.count); });
 
-    var nodes = spec.nodes.map(function (node) {
+    var nodes = spec.nodes.filter(function (node) { return shownNodes.ids[node.id]; }).map(function (node) {
       var special = node.kind !== "activity";
       var size = special ? 22 : 16 + 30 * Math.sqrt(node.count / maxCount);
       return {
         id: node.id,
         name: node.name,
-        x: node.column * dx,
-        y: height / 2 + node.row * dy,
+        x: layout.place[node.id].column * dx,
+        y: height / 2 + layout.place[node.id].row * dy,
         symbol: node.kind === "end" ? "roundRect" : "circle",
         symbolSize: size,
         itemStyle: {
@@ -249,6 +307,10 @@
     var counter = document.querySelector('[data-coverage-count="' + element.id + '"]');
     if (counter) {
       counter.textContent = picked.shown + " / " + picked.total;
+    }
+    var activityCounter = document.querySelector('[data-activities-count="' + element.id + '"]');
+    if (activityCounter) {
+      activityCounter.textContent = shownNodes.shown + " / " + shownNodes.total;
     }
     var chart = echarts.getInstanceByDom(element);
     if (chart && !element.hasAttribute("data-map-wired")) {
@@ -352,14 +414,20 @@
   }
 
   function wireCoverage() {
-    document.querySelectorAll("[data-coverage-for]").forEach(function (input) {
-      var element = document.getElementById(input.getAttribute("data-coverage-for"));
-      var output = document.querySelector('[data-coverage-value="' + input.id + '"]');
+    wireSlider("data-coverage-for", "data-coverage-value", "data-coverage");
+    wireSlider("data-activities-for", "data-activities-value", "data-activities");
+  }
+
+  // A range input names the map it filters (forAttr); the map keeps the value in mapAttr and is redrawn.
+  function wireSlider(forAttr, valueAttr, mapAttr) {
+    document.querySelectorAll("[" + forAttr + "]").forEach(function (input) {
+      var element = document.getElementById(input.getAttribute(forAttr));
+      var output = document.querySelector("[" + valueAttr + '="' + input.id + '"]');
       input.addEventListener("input", function () {
         if (output) {
           output.textContent = input.value + " %";
         }
-        element.setAttribute("data-coverage", input.value);
+        element.setAttribute(mapAttr, input.value);
         var chart = echarts.getInstanceByDom(element);
         var source = document.getElementById(element.getAttribute("data-chart"));
         if (chart && source) {
