@@ -43,6 +43,27 @@ def _correction_state(w):
     return analysis.corrected_sentiment, links
 
 
+def _training_state(w):
+    """Enough sentiment corrections (30) and topic corrections (8 with, 8 without a topic) that training would
+    happen: a persona that must not train leaves the models (and queued training tasks) as they were."""
+    if "ta_training" not in w.extra:
+        from django_tasks_db.models import DBTaskResult
+
+        topic, source = _topic(w), DataSource.objects.create(name="Umfrage Training")
+        for index in range(30):
+            feedback = Feedback.objects.create(
+                source=source, external_id=f"TR{index}", responded_at=datetime(2026, 3, 2, tzinfo=UTC),
+                comment=f"Kommentar {index}", touchpoint=w.touchpoint,
+            )  # fmt: skip
+            analysis = CommentAnalysis.objects.create(
+                feedback=feedback, sentiment_label="neutral", corrected_sentiment=["negative", "positive"][index % 2],
+                engine="fast", engine_version="1", analysed_at=datetime(2026, 3, 2, tzinfo=UTC), text_hash="x",
+            )  # fmt: skip
+            CommentTopic.objects.create(analysis=analysis, topic=topic, source="correction", removed=index % 2 == 0)
+        w.extra["ta_training"] = DBTaskResult
+    return ClassifierModel.objects.count(), w.extra["ta_training"].objects.count()
+
+
 def _topic_form(w):
     return {"name_de": "Neu", "name_en": "New", "rules_de": "neu*", "rules_en": "", "active": "on"}
 
@@ -97,7 +118,7 @@ CASES = [
         lambda w: "/topics/classifier/train/",
         EDITORS,
         method="POST",
-        state=lambda w: ClassifierModel.objects.count(),
+        state=_training_state,
     ),  # fmt: skip
     Case("GET /api/v1/topics", lambda w: f"/api/v1/topics?x={_topic(w).pk}", ALL),
     Case(
