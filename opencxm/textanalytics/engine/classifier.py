@@ -10,6 +10,7 @@ hashed words and lemmas).
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import zlib
 
@@ -145,15 +146,20 @@ class SparseRows:
         self.n_rows, self.n_cols = len(rows), n_cols
         lengths = np.array([len(r) for r in rows], dtype=np.int64)
         self.indptr = np.concatenate([[0], np.cumsum(lengths)])
-        self.indices = np.array([c for r in rows for c in r], dtype=np.int64)
+        self.indices = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64, count=int(lengths.sum()))
         self.rows = np.repeat(np.arange(len(rows)), lengths)
         self.values = np.repeat(1.0 / np.sqrt(np.maximum(lengths, 1)), lengths)
-        order = np.argsort(self.indices, kind="stable")
-        self._by_col = order
-        cols = self.indices[order]
-        self._col_starts = np.flatnonzero(np.r_[True, cols[1:] != cols[:-1]]) if len(cols) else np.array([], int)
-        self._cols = cols[self._col_starts] if len(cols) else np.array([], int)
         self._nonempty = np.flatnonzero(lengths)
+        self._by_col = None  # column order, for X.T @ g (training only), made on first use
+
+    def _column_order(self):
+        if self._by_col is None:
+            order = np.argsort(self.indices, kind="stable")
+            cols = self.indices[order]
+            self._col_starts = np.flatnonzero(np.r_[True, cols[1:] != cols[:-1]]) if len(cols) else np.array([], int)
+            self._cols = cols[self._col_starts] if len(cols) else np.array([], int)
+            self._by_col = order
+        return self._by_col
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -175,7 +181,7 @@ class SparseRows:
         """``X.T @ g``."""
         out = np.zeros((self.n_cols, g.shape[1]), dtype=np.float64)
         if len(self.indices):
-            order = self._by_col
+            order = self._column_order()
             contrib = self.values[order, None] * g[self.rows[order]]
             out[self._cols] = np.add.reduceat(contrib, self._col_starts, axis=0)
         return out
@@ -310,10 +316,10 @@ class TopicClassifier:
             z = np.zeros((x.shape[0], len(self.labels)), dtype=np.float64)
             if len(self.columns) and len(x.indices):
                 pos = np.minimum(np.searchsorted(self.columns, x.indices), len(self.columns) - 1)
-                keep = self.columns[pos] == x.indices
-                contrib = np.zeros((len(x.indices), len(self.labels)), dtype=np.float64)
-                contrib[keep] = self.weights[pos[keep]] * x.values[keep, None]
-                z[x._nonempty] = np.add.reduceat(contrib, x.indptr[x._nonempty], axis=0)
+                keep = self.columns[pos] == x.indices  # words never seen in training weigh nothing
+                rows, values, weights = x.rows[keep], x.values[keep], self.weights[pos[keep]]
+                for j in range(len(self.labels)):
+                    z[:, j] = np.bincount(rows, weights=values * weights[:, j], minlength=x.shape[0])
         else:
             z = _normalise(np.atleast_2d(x)).astype(np.float64) @ self.weights
         return _sigmoid(z + self.bias)
@@ -333,15 +339,10 @@ class TopicClassifier:
         if x is None or not len(texts):
             return [{} for _ in texts]
         proba = self.predict_proba(x)
-        out = []
-        for row in proba:
-            out.append(
-                {
-                    label: round(float(p), 4)
-                    for label, p, t in zip(self.labels, row, self.thresholds, strict=True)
-                    if t is not None and p >= t
-                }
-            )
+        limits = np.array([np.inf if t is None else t for t in self.thresholds], dtype=np.float64)
+        out: list[dict[str, float]] = [{} for _ in texts]
+        for row, col in zip(*np.nonzero(proba >= limits), strict=True):
+            out[row][self.labels[col]] = round(float(proba[row, col]), 4)
         return out
 
     def to_bytes(self) -> bytes:
