@@ -533,7 +533,7 @@ def driver_days_refresh(*, source_id: int, chunk: list, start, end, local_day, m
         .annotate(local_day=local_day)
         .filter(local_day__in=chunk)
         .values("local_day")
-        .annotate(answers=StringAgg(answer, Value(",")))
+        .annotate(answers=StringAgg(answer, Value(","), order_by="id"))  # a fixed order: the same bytes
         .values_list("local_day", "answers")
         .order_by()
     )
