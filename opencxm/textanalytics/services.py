@@ -85,7 +85,10 @@ def engine_version(
     digest = hashlib.sha256(json.dumps(taxonomy, sort_keys=True).encode()).hexdigest()[:10]
     version = f"{getattr(engine, 'version', '1')}+{digest}"
     version = f"{version}+c{classifier.pk}" if classifier else version
-    return f"{version}+t{topic_model.pk}" if topic_model else version
+    version = f"{version}+t{topic_model.pk}" if topic_model else version
+    if len(version) > 40:  # the stored field's length: a longer one would never compare equal
+        version = f"{version[:29]}~{hashlib.sha256(version.encode()).hexdigest()[:10]}"
+    return version
 
 
 # --- topics ------------------------------------------------------------------------------------------------

@@ -251,3 +251,15 @@ def test_quality_engine_learns_from_the_stored_embeddings(world, taxonomy, deliv
     later = FeedbackFactory(source=source, comment="Mein Paket ist immer noch nicht da", language="de")
     services.enrich_pending()
     assert _topics(later).get("delivery") == "classifier"
+
+
+def test_engine_version_names_the_topic_model_and_fits_the_field():
+    class Engine:
+        version = "1-" + "f" * 30  # a long engine version (e.g. a model fingerprint)
+
+    first, second = ClassifierModel(pk=1, kind="topics"), ClassifierModel(pk=2, kind="topics")
+    plain = services.engine_version(Engine(), {"topics": []})
+    one = services.engine_version(Engine(), {"topics": []}, None, first)
+    two = services.engine_version(Engine(), {"topics": []}, None, second)
+    assert len({plain, one, two}) == 3 and max(len(plain), len(one), len(two)) <= 40
+    assert services.engine_version(Engine(), {"topics": []}, None, first) == one
