@@ -169,6 +169,46 @@ _RUN = re.compile(r"[a-zäöüß]{3,}")  # gate words are such runs (resources.c
 _RUN_CACHE_SIZE = 50_000
 
 
+_SAFE_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzäöüß0123456789 !?'-.,:;")
+# characters that IGNORECASE matches to one of the letters above but that lower-case to something else
+# (Turkish İ and ı, long s); text containing one skips the literal test (test_cue_literals_case_folding)
+_CASE_EXOTIC = re.compile("[\u0130\u0131\u017f]")
+
+
+def _literal_clauses(pattern: str, flags: int) -> tuple[tuple[str, ...], ...]:
+    """Necessary conditions for ``pattern`` to match, on the lower-cased text: every clause (a tuple of
+    words) must have one word inside the text. Clauses: each run of literal characters at the pattern's top
+    level, and for a top-level alternation the longest literal run of each of its branches (a clause only
+    when every branch has one). Only characters whose case folding is plain (``_SAFE_CHARS``) are used."""
+    from re import _constants as sre  # noqa: PLC0415 - stdlib regex parser, only at start-up
+    from re import _parser
+
+    def runs(items) -> list[str]:
+        out, current = [], ""
+        for op, av in items:
+            if op is sre.LITERAL:
+                current += chr(av).lower()
+                continue
+            if op is sre.MAX_REPEAT and av[0] >= 1 and len(av[2]) == 1 and av[2][0][0] is sre.LITERAL:
+                current += chr(av[2][0][1]).lower() * av[0]
+            out.append(current)
+            current = ""
+        out.append(current)
+        return [r for r in out if r and set(r) <= _SAFE_CHARS]
+
+    try:
+        items = list(_parser.parse(pattern, flags))
+    except Exception:  # noqa: BLE001 - an unparsable pattern simply gets no clauses (always tried)
+        return ()
+    clauses = [(r,) for r in runs(items)]
+    for op, av in items:
+        if op is sre.BRANCH:
+            best = [max(runs(list(branch)), key=len, default="") for branch in av[1]]
+            if all(best):
+                clauses.append(tuple(dict.fromkeys(best)))
+    return tuple(clauses)
+
+
 class _CueIndex:
     """The cues of one language, indexed by gate word: a letter run of the lower-cased text maps (cached) to
     the cues whose gate words occur inside it, so a text tries only those cues (plus the ungated ones), in
@@ -180,6 +220,7 @@ class _CueIndex:
         self.by_gate = {g: tuple(i for i, (_rx, _w, gate) in enumerate(items) if g in gate) for g in all_gates}
         self.always = tuple(i for i, (_rx, _w, gate) in enumerate(items) if not gate)
         self.runs: dict[str, tuple[int, ...]] = {}
+        self.clauses = [_literal_clauses(rx.pattern, rx.flags) for rx, _w, _gate in items]
 
     def _for_run(self, run: str) -> tuple[int, ...]:
         found: set[int] = set()
@@ -220,10 +261,23 @@ def _cue_sum(text: str, language: str) -> tuple[float, list[str]]:
     index = _cue_index(language)
     if index is None:
         return 0.0, []
-    items = index.items
+    items, clauses = index.items, index.clauses
     total = 0.0
     hits: list[str] = []
-    for i in index.candidates(text.lower()):
+    lowered = text.lower()
+    plain = _CASE_EXOTIC.search(text) is None
+    for i in index.candidates(lowered):
+        if plain:  # the cue's literal words must occur (a regex search costs more than these tests)
+            for clause in clauses[i]:
+                for word in clause:
+                    if word in lowered:
+                        break
+                else:
+                    break
+            else:
+                clause = None
+            if clause is not None:
+                continue
         rx, weight, _gate = items[i]
         m = rx.search(text)
         if m:

@@ -118,3 +118,50 @@ def test_garbage_collector_state_is_restored(engine):
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_cue_literals_case_folding():
+    """The cue pre-test looks for literal words in the lower-cased text. That equals the regex's IGNORECASE
+    matching for every character except those in _CASE_EXOTIC (text with one of them skips the pre-test)."""
+    import re
+    import sys
+
+    from opencxm.textanalytics.engine.sentiment import _CASE_EXOTIC, _SAFE_CHARS
+
+    safe = "".join(sorted(_SAFE_CHARS))
+    for a in safe:  # no two safe characters are the same under IGNORECASE
+        assert [b for b in safe if re.fullmatch(re.escape(a), b, re.IGNORECASE)] == [a]
+    any_safe = re.compile("[" + re.escape(safe) + "]", re.IGNORECASE)
+    odd = [
+        hex(cp)
+        for cp in range(sys.maxunicode + 1)
+        if any_safe.fullmatch(chr(cp)) and chr(cp).lower() not in _SAFE_CHARS and not _CASE_EXOTIC.match(chr(cp))
+    ]
+    assert odd == []
+
+
+def test_cue_sums_like_trying_every_gated_cue():
+    """Indexing and literal pre-tests skip only cues that cannot match: the sum and the hits equal trying
+    every cue whose gate words occur (the engine's rule before the speed-up)."""
+    from opencxm.textanalytics.engine import sentiment
+
+    texts = [r["text"] for r in GOLDEN] + [
+        "Ich warte seit drei Wochen!! Nie wieder.",
+        "IMMER NOCH KEIN INTERNET, KÜNDIGE ICH",
+        "Still waiting for weeks, never again!!!",
+        "Warte ſeit Wochen",  # long s: IGNORECASE matches "seit", lower() does not make it one
+        "Thank you, no more issues",
+    ]
+    for lang in ("de", "en"):
+        index = sentiment._cue_index(lang)
+        for text in texts:
+            lowered = text.lower()
+            total, hits = 0.0, []
+            for rx, weight, gate in index.items:
+                if gate and not any(g in lowered for g in gate):
+                    continue
+                m = rx.search(text)
+                if m:
+                    total += weight
+                    hits.append(m.group(0).strip().lower())
+            assert sentiment._cue_sum(text, lang) == (total, hits), text
