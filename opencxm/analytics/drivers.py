@@ -533,13 +533,14 @@ def driver_days_refresh(*, source_id: int, chunk: list, start, end, local_day, m
         .annotate(local_day=local_day)
         .filter(local_day__in=chunk)
         .values("local_day")
-        .annotate(answers=StringAgg(answer, Value(","), order_by="id"))  # a fixed order: the same bytes
+        .annotate(answers=StringAgg(answer, Value(",")))
         .values_list("local_day", "answers")
         .order_by()
     )
     written, rows = 0, []
     for day, joined in days:  # one string per day, as in the reference query
         numbers = np.fromstring(joined, dtype=np.int64, sep=",").reshape(-1, 3)
+        numbers = numbers[np.lexsort(numbers.T[::-1])]  # sorted: the same bytes whatever order the database chose
         rows.append(
             DriverDay(
                 source_id=source_id,
