@@ -93,6 +93,10 @@ def test_corrections_teach_a_phrase_the_rules_miss(world, taxonomy, delivery, co
     other = FeedbackFactory(source=source, comment="Die Rechnung ist falsch", language="de")
     services.enrich_pending()
     assert _topics(later) == {"delivery": "classifier"}
+    client = Client()
+    client.force_login(world.users["viewer"])
+    page = client.get(f"/topics/comments/{later.public_id}/").content.decode()
+    assert "Lieferung · <span" in page and ">gelernt</span>" in page
     assert "delivery" not in _topics(other)
     assert _topics(other) == {"billing.wrong": "rule"}  # rules stay
 
