@@ -27,6 +27,8 @@ TOPIC_THRESHOLD = 0.86
 NEUTRAL_MARGIN = 0.002
 MAX_SENTENCES = 8
 EMBED_CHARS = 1500  # e5-small reads 512 tokens; the start of a long comment carries its gist
+REFERENCE_CACHE_SIZE = 20_000  # seed sentences and topic descriptions embedded once per process
+_reference_vectors: dict[str, np.ndarray] = {}
 
 
 class E5Embedder:
@@ -44,6 +46,18 @@ class E5Embedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         vecs = self.model.query([t[:EMBED_CHARS] if t.strip() else "-" for t in texts])
         return _normalise(np.atleast_2d(vecs))
+
+    def encode_reference(self, texts: list[str]) -> np.ndarray:
+        """``encode`` for seed sentences and topic descriptions, remembered per process (same model, same
+        vectors): building an engine again, e.g. per enrichment call, does not embed the ~360 seeds again."""
+        missing = [t for t in dict.fromkeys(texts) if t not in _reference_vectors]
+        if missing:
+            if len(_reference_vectors) + len(missing) > REFERENCE_CACHE_SIZE:
+                _reference_vectors.clear()
+            _reference_vectors.update(zip(missing, self.encode(missing), strict=True))
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([_reference_vectors[t] for t in texts])
 
 
 class SeedCentroidClassifier(CentroidClassifier):
@@ -89,7 +103,7 @@ class QualityEngine:
                 labels.append(label)
         if not texts:
             raise ValueError("no sentiment seed sentences")
-        base = CentroidClassifier.from_examples(self.embedder.encode(texts), labels)
+        base = CentroidClassifier.from_examples(self._encode_reference(texts), labels)
         margins = {"neutral": NEUTRAL_MARGIN}
         margins.update({k: v for k, v in (self.seeds.get("margins") or {}).items() if isinstance(v, int | float)})
         return SeedCentroidClassifier(base.centroids, base.labels, margins, base.temperature)
@@ -105,9 +119,13 @@ class QualityEngine:
                 for p in parts:
                     keys.append(topic.key)
                     texts.append(p)
-            vecs = self.embedder.encode(texts) if texts else np.zeros((0, 384), dtype=np.float32)
+            vecs = self._encode_reference(texts) if texts else np.zeros((0, 384), dtype=np.float32)
             self._topic_vectors = (keys, vecs)
         return self._topic_vectors
+
+    def _encode_reference(self, texts: list[str]) -> np.ndarray:
+        encode = getattr(self.embedder, "encode_reference", None) or self.embedder.encode
+        return encode(texts)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Embeddings of already cleaned texts."""

@@ -120,3 +120,19 @@ def test_seed_margins_can_be_set_with_the_seeds(engine):
     everything_neutral = get_engine("quality", seeds=seeds)
     assert everything_neutral.analyze("Vielen Dank, super Service!").sentiment_label == "neutral"
     assert engine.analyze("Vielen Dank, super Service!").sentiment_label == "positive"
+
+
+def test_seed_vectors_are_embedded_once_per_process(engine, monkeypatch):
+    import numpy as np
+
+    from opencxm.textanalytics.engine.quality import QualityEngine
+
+    embedded = []
+    encode = engine.embedder.encode
+    monkeypatch.setattr(engine.embedder, "encode", lambda texts: embedded.extend(texts) or encode(texts))
+    again = QualityEngine(embedder=engine.embedder)
+    assert embedded == []  # the same seeds: taken from the process cache
+    assert np.array_equal(again.classifier.centroids, engine.classifier.centroids)
+    changed = {"sentiment": {**engine.seeds["sentiment"], "neutral": ["Eine ganz neue Aussage zum Tarif."]}}
+    QualityEngine(embedder=engine.embedder, seeds=changed)
+    assert embedded == ["Eine ganz neue Aussage zum Tarif."]
