@@ -314,12 +314,16 @@ class TopicClassifier:
         """Probabilities (n x labels) for embeddings or hashed :class:`SparseRows`."""
         if self.feature == "hashed":
             z = np.zeros((x.shape[0], len(self.labels)), dtype=np.float64)
+            known = np.zeros(x.shape[0], dtype=bool)
             if len(self.columns) and len(x.indices):
                 pos = np.minimum(np.searchsorted(self.columns, x.indices), len(self.columns) - 1)
                 keep = self.columns[pos] == x.indices  # words never seen in training weigh nothing
                 rows, values, weights = x.rows[keep], x.values[keep], self.weights[pos[keep]]
+                known[rows] = True
                 for j in range(len(self.labels)):
                     z[:, j] = np.bincount(rows, weights=values * weights[:, j], minlength=x.shape[0])
+            # a comment without a single known word (empty, emoji, unseen words) gets no topic from the bias alone
+            return np.where(known[:, None], _sigmoid(z + self.bias), 0.0)
         else:
             z = _normalise(np.atleast_2d(x)).astype(np.float64) @ self.weights
         return _sigmoid(z + self.bias)

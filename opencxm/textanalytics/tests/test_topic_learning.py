@@ -227,6 +227,8 @@ def test_topic_classifier_round_trips_and_is_deterministic():
     assert loaded.thresholds == [0.5, None]
     proba = loaded.predict_proba(HashedFeatures().matrix(["Paket fehlt", "App kaputt"], ["de", "de"]))
     assert proba[0, 0] > 0.5 > proba[1, 0] and proba[1, 1] > 0.5 > proba[0, 1]
+    # no known word: no probability from the bias alone
+    assert loaded.predict_proba(HashedFeatures().matrix(["", "Xyzzy qwertz"], ["de", "de"])).tolist() == [[0, 0]] * 2
     # "app" has no threshold: never added
     assert loaded.predict(["App kaputt"], ["de"]) == [{}]
     # an embedding model without embeddings (fast engine) adds nothing
