@@ -29,7 +29,7 @@ from opencxm.touchpoints.models import Channel
 BATCH = 5000
 EVENT_FIELDS = ["case", "activity", "timestamp", "lifecycle", "resource", "attributes", "channel", "department",
                 "dedup_key"]  # fmt: skip
-CASE_CHUNK = 500
+REFRESH_CHUNK = 5000  # cases recomputed per round (fewer statements; the read of stale cases' events is one IN list)
 _json = json.JSONEncoder(ensure_ascii=False).encode  # as json.dumps(value, ensure_ascii=False), built once
 
 
@@ -179,7 +179,7 @@ class _Writer:
         """Insert the events of this chunk; returns how many were new."""
         self._activities({record.activity for record in chunk})
         self._cases({record.case for record in chunk})
-        events = [self._event(record) for record in chunk]
+        events = self._events(chunk)
         conflicts = None if self.fresh else "dedup_key"
         return bulk.insert(Event, EVENT_FIELDS, events, skip_conflicts_on=conflicts, adapted=True)
 
@@ -207,20 +207,17 @@ class _Writer:
             return
         ids = {}
         if not self.fresh:
-            for chunk in _chunks(list(keys.values()), CASE_CHUNK):
-                ids.update(Case.objects.filter(log=self.log, key__in=chunk).values_list("key", "id"))
+            ids.update(bulk.select_in(Case, ["key", "id"], "key", list(keys.values()), log=self.log.pk))
         missing = list(dict.fromkeys(key for key in keys.values() if key not in ids))
         if missing:
-            customers = dict(Customer.objects.filter(pseudonym__in=missing).values_list("pseudonym", "id"))
+            customers = dict(bulk.select_in(Customer, ["pseudonym", "id"], "pseudonym", missing))
             rows = [(self.log.pk, key, customers.get(key), 0) for key in missing]
             bulk.insert(Case, ["log", "key", "customer", "event_count"], rows, adapted=True)
             created = {}
             if self.fresh:  # only this write adds cases to the log: the new rows are those after the last seen id
                 created.update(Case.objects.filter(log=self.log, id__gt=self.last_case_id).values_list("key", "id"))
             if len(created) != len(missing) or not created.keys() >= set(missing):
-                created = {}
-                for chunk in _chunks(missing, CASE_CHUNK):
-                    created.update(Case.objects.filter(log=self.log, key__in=chunk).values_list("key", "id"))
+                created = dict(bulk.select_in(Case, ["key", "id"], "key", missing, log=self.log.pk))
             self.last_case_id = max(self.last_case_id, *created.values())
             ids.update(created)
             # a new case holds only this write's events, all inserted (its dedup keys are new): its path and
@@ -229,21 +226,35 @@ class _Writer:
         self.cases.update({reference: ids[key] for reference, key in keys.items()})
         self.case_ids.update(ids.values())
 
-    def _event(self, record: EventRecord) -> tuple:
-        identity = (self.cases[record.case], record.activity, record.timestamp.isoformat(), record.lifecycle)
-        self.occurrences[identity] += 1
-        occurrence = self.occurrences[identity]
-        self.repeats += occurrence > 1
-        digest = dedup_key(self.log.id, identity, occurrence)
-        channel = self._resolve(self.channels, record.channel, record, "channel")
-        department = self._resolve(self.departments, record.department, record, "department")
-        attributes = _json(record.attributes) if record.attributes else "{}"
-        stamp = self.stamp(record.timestamp)
-        steps = self.paths.get(identity[0])
-        if steps is not None:
-            steps.append((self.activities[record.activity], record.timestamp, department))
-        return (identity[0], self.activities[record.activity], stamp, record.lifecycle[:40], record.resource[:200],
-                attributes, channel, department, digest)  # fmt: skip
+    def _events(self, chunk: list[EventRecord]) -> list[tuple]:
+        """The rows of these events (EVENT_FIELDS order); new cases collect their steps. One loop with local
+        names: this runs once per event."""
+        cases, activities, occurrences, paths, stamp = (
+            self.cases,
+            self.activities,
+            self.occurrences,
+            self.paths,
+            self.stamp,
+        )
+        log_id, resolve, channels, departments = self.log.id, self._resolve, self.channels, self.departments
+        rows, repeats = [], 0
+        for record in chunk:
+            case_id, activity, timestamp = cases[record.case], record.activity, record.timestamp
+            identity = (case_id, activity, timestamp.isoformat(), record.lifecycle)
+            occurrence = occurrences[identity] = occurrences[identity] + 1
+            repeats += occurrence > 1
+            digest = dedup_key(log_id, identity, occurrence)
+            channel = resolve(channels, record.channel, record, "channel") if record.channel else None
+            department = resolve(departments, record.department, record, "department") if record.department else None
+            activity_id = activities[activity]
+            steps = paths.get(case_id)
+            if steps is not None:
+                steps.append((activity_id, timestamp, department))
+            attributes = _json(record.attributes) if record.attributes else "{}"
+            rows.append((case_id, activity_id, stamp(timestamp), record.lifecycle[:40], record.resource[:200],
+                         attributes, channel, department, digest))  # fmt: skip
+        self.repeats += repeats
+        return rows
 
     def _resolve(self, table: dict, value: str, record: EventRecord, role: str) -> int | None:
         if not value:
@@ -289,8 +300,8 @@ def cases_refresh(*, case_ids: Iterable[int], paths: dict[int, list] | None = No
     case_ids = list(case_ids)
     days_before = aggregates.case_days(case_ids)  # per-day discovery rows to rewrite: the days before and after
     logs: set[int] = set()
-    for chunk in _chunks(sorted(case_ids), CASE_CHUNK):
-        logs.update(Case.objects.filter(id__in=chunk).values_list("log_id", flat=True).distinct())
+    for chunk in _chunks(sorted(case_ids), REFRESH_CHUNK):
+        logs.update(log_id for (log_id,) in bulk.select_in(Case, ["log"], "id", chunk))
         steps_of: dict[int, list] = {}
         read = [case_id for case_id in chunk if case_id not in known]
         if read:
@@ -315,14 +326,12 @@ def _step_time(step: tuple):
 def _store_cases(paths: dict[int, list], *, stale: list[int]) -> None:
     """Variant, start/end, count and transitions of these cases; `stale`: those that may have transitions."""
     keys = {case_id: _variant_key([step[0] for step in steps]) for case_id, steps in paths.items()}
-    known = dict(Variant.objects.filter(key__in=set(keys.values())).values_list("key", "id"))
+    known = dict(bulk.select_in(Variant, ["key", "id"], "key", list(set(keys.values()))))
     fresh = {key: case_id for case_id, key in keys.items() if key not in known}
-    Variant.objects.bulk_create(
-        [Variant(key=key, path=[step[0] for step in paths[cid]], length=len(paths[cid])) for key, cid in fresh.items()],
-        ignore_conflicts=True,
-    )
+    rows = [(key, _json([step[0] for step in paths[cid]]), len(paths[cid])) for key, cid in fresh.items()]
+    bulk.insert(Variant, ["key", "path", "length"], rows, skip_conflicts_on="key", adapted=True)
     if fresh:
-        known.update(Variant.objects.filter(key__in=fresh.keys()).values_list("key", "id"))
+        known.update(bulk.select_in(Variant, ["key", "id"], "key", list(fresh)))
     if stale:
         Transition.objects.filter(case_id__in=stale).delete()
     stamp = bulk.stamper()
