@@ -275,7 +275,7 @@ def requests(log: str) -> dict:
     return {
         "month": Filters(log=log, start=date(year, 2, 1), end=date(year, 2, 28)),
         "quarter": Filters(log=log, start=date(year, 1, 1), end=date(year, 3, 31)),
-        "year, all logs": Filters(start=date(year, 1, 1), end=date(year, 12, 31)),
+        "year (all logs)": Filters(start=date(year, 1, 1), end=date(year, 12, 31)),
         "segment": Filters(log=log, segment="business"),
         "NPS band": Filters(log=log, nps_band="detractor"),
         "topic": Filters(log=log, topic="waiting"),
