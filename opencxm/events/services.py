@@ -298,7 +298,8 @@ def cases_refresh(*, case_ids: Iterable[int], paths: dict[int, list] | None = No
     transaction."""
     known = paths or {}
     case_ids = list(case_ids)
-    days_before = aggregates.case_days(case_ids)  # per-day discovery rows to rewrite: the days before and after
+    # per-day discovery rows to rewrite: the days before and after (cases created by this write had no day before)
+    days_before = aggregates.case_days([case_id for case_id in case_ids if case_id not in known])
     logs: set[int] = set()
     for chunk in _chunks(sorted(case_ids), REFRESH_CHUNK):
         logs.update(log_id for (log_id,) in bulk.select_in(Case, ["log"], "id", chunk))
