@@ -196,9 +196,11 @@ def refresh_days(log_days: Iterable[tuple[int, date]], *, apps=None) -> None:
 
 def refresh_logs_days(log_ids: Iterable[int], *, apps=None) -> None:
     """Rewrite all day rows of these logs (the migration that fills them for existing data)."""
+    months = _day_models(apps)[4] is not None
     for log_id in sorted(set(log_ids)):
         _refresh_log_days(apps, log_id, None)
-        _refresh_months(apps, log_id, None)
+        if months:
+            _refresh_months(apps, log_id, None)
 
 
 def refresh_logs_months(log_ids: Iterable[int], *, apps=None) -> None:
@@ -208,12 +210,20 @@ def refresh_logs_months(log_ids: Iterable[int], *, apps=None) -> None:
 
 
 def _day_models(apps):
+    """Case, Transition, DayVariant, DayEdge, MonthVariant, MonthEdge; with a migration's historical models,
+    None for those that do not exist yet at that migration (the month rows come with 0007)."""
     names = ("Case", "Transition", "DayVariant", "DayEdge", "MonthVariant", "MonthEdge")
     if apps is None:
         from opencxm.events import models
 
         return tuple(getattr(models, name) for name in names)
-    return tuple(apps.get_model("events", name) for name in names)
+    found = []
+    for name in names:
+        try:
+            found.append(apps.get_model("events", name))
+        except LookupError:
+            found.append(None)
+    return tuple(found)
 
 
 def _local_midnight(day: date) -> datetime:
@@ -257,6 +267,8 @@ def _refresh_log_days(apps, log_id: int, days: set[date] | None) -> None:
         # the selected cases with their local start day, computed once per case (not per transition)
         cursor.execute(f"CREATE TEMPORARY TABLE opencxm_case_day AS SELECT * FROM ({case_sql}) selected", params)  # noqa: S608
         try:
+            if connection.vendor == "postgresql":  # its size, so that a few days' cases join by the case index
+                cursor.execute("ANALYZE opencxm_case_day")
             cursor.execute(
                 f"INSERT INTO {variant_table} (log_id, day, variant_id, cases) "  # noqa: S608 - names from the models
                 f"SELECT %s, day, variant_id, COUNT(*) FROM opencxm_case_day GROUP BY day, variant_id",

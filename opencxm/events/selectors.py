@@ -143,10 +143,12 @@ def cases_for(filters: Filters):
         cases = cases.filter(started_at__gte=_day_start(filters.start))
     if filters.end:
         cases = cases.filter(started_at__lt=_day_start(filters.end + timedelta(days=1)))
+    # the cases of the events with this activity / channel, selected once (not a lookup per case: SQLite
+    # without statistics would search each case's events through the activity index)
     if filters.activity:
-        cases = cases.filter(Exists(Event.objects.filter(case=OuterRef("pk"), activity__name=filters.activity)))
+        cases = cases.filter(id__in=Event.objects.filter(activity__name=filters.activity).values("case_id"))
     if filters.channel:
-        cases = cases.filter(Exists(Event.objects.filter(case=OuterRef("pk"), channel__code=filters.channel)))
+        cases = cases.filter(id__in=Event.objects.filter(channel__code=filters.channel).values("case_id"))
     if filters.segment:
         cases = cases.filter(customer__segment__code=filters.segment)
     if filters.nps_band:
