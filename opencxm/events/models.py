@@ -186,14 +186,40 @@ class VariantSummary(models.Model):
         return f"{self.variant_id}: {self.cases}"
 
 
-class DayVariant(models.Model):
-    """How many cases of a log that started on `day` (local date, OPENCXM_TIME_ZONE) took each variant. Kept
-    for the touched days on every write (aggregates.refresh_days); discovery sums them for a period."""
+class PeriodVariantCounts(models.Model):
+    """How many cases of a log that started in a period took each variant (the period: DayVariant.day or
+    MonthVariant.month)."""
 
     log = models.ForeignKey(EventLog, on_delete=models.CASCADE, related_name="+")
-    day = models.DateField()
     variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="+")
     cases = models.PositiveIntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class PeriodEdgeHistogram(models.Model):
+    """A duration histogram of one directly-follows pair for the cases of a log that started in a period: per
+    log-spaced bucket (aggregates.bucket_of) the count and the shortest and longest seconds in it. Summed over
+    periods and buckets it gives exact edge counts and median/p90 within the bucket error (aggregates.ALPHA)."""
+
+    log = models.ForeignKey(EventLog, on_delete=models.CASCADE, related_name="+")
+    from_activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="+")
+    to_activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="+")
+    bucket = models.IntegerField()
+    count = models.PositiveIntegerField()
+    low = models.FloatField()
+    high = models.FloatField()
+
+    class Meta:
+        abstract = True
+
+
+class DayVariant(PeriodVariantCounts):
+    """Variant counts of the cases that started on `day` (local date, OPENCXM_TIME_ZONE). Kept for the touched
+    days on every write (aggregates.refresh_days); discovery sums them for a period."""
+
+    day = models.DateField()
 
     class Meta:
         indexes = [models.Index(fields=["day", "log"], name="events_dayvariant_day_log")]
@@ -202,19 +228,10 @@ class DayVariant(models.Model):
         return f"{self.day} {self.variant_id}: {self.cases}"
 
 
-class DayEdge(models.Model):
-    """A duration histogram of one directly-follows pair for the cases of a log that started on `day`: per
-    log-spaced bucket (aggregates.bucket_of) the count and the shortest and longest seconds in it. Summed over
-    days and buckets it gives exact edge counts and median/p90 within the bucket error (aggregates.ALPHA)."""
+class DayEdge(PeriodEdgeHistogram):
+    """The duration histogram of an edge for the cases of a log that started on `day`."""
 
-    log = models.ForeignKey(EventLog, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
-    from_activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="+")
-    to_activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="+")
-    bucket = models.IntegerField()
-    count = models.PositiveIntegerField()
-    low = models.FloatField()
-    high = models.FloatField()
 
     class Meta:
         indexes = [models.Index(fields=["day", "log"], name="events_dayedge_day_log")]
@@ -223,13 +240,10 @@ class DayEdge(models.Model):
         return f"{self.day} {self.from_activity_id} -> {self.to_activity_id} [{self.bucket}]: {self.count}"
 
 
-class MonthVariant(models.Model):
+class MonthVariant(PeriodVariantCounts):
     """DayVariant summed over a calendar month (`month`: its first day), so that long periods read few rows."""
 
-    log = models.ForeignKey(EventLog, on_delete=models.CASCADE, related_name="+")
     month = models.DateField()
-    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="+")
-    cases = models.PositiveIntegerField()
 
     class Meta:
         indexes = [models.Index(fields=["month", "log"], name="events_monthvariant_month_log")]
@@ -238,18 +252,11 @@ class MonthVariant(models.Model):
         return f"{self.month:%Y-%m} {self.variant_id}: {self.cases}"
 
 
-class MonthEdge(models.Model):
+class MonthEdge(PeriodEdgeHistogram):
     """DayEdge summed over a calendar month (`month`: its first day): the same buckets, counts added, shortest
     and longest kept."""
 
-    log = models.ForeignKey(EventLog, on_delete=models.CASCADE, related_name="+")
     month = models.DateField()
-    from_activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="+")
-    to_activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="+")
-    bucket = models.IntegerField()
-    count = models.PositiveIntegerField()
-    low = models.FloatField()
-    high = models.FloatField()
 
     class Meta:
         indexes = [models.Index(fields=["month", "log"], name="events_monthedge_month_log")]
