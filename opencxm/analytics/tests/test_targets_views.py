@@ -83,7 +83,7 @@ def test_list_says_too_few_responses_below_the_minimum_sample(world):
     add_feedback(source, world.touchpoint, [10, 3, 3, 3], day=yesterday)
     make_target(world, min_responses=30)
     html = _client(world.users["viewer"]).get("/goals/").content.decode()
-    assert '<span class="badge bg-secondary-lt">too few responses (4 of 30)</span>' in html
+    assert '<span class="badge bg-secondary-lt text-wrap text-start">too few responses (4 of 30)</span>' in html
     assert "bg-red-lt" not in html
     assert "-50" in html  # the figure itself is still shown
 

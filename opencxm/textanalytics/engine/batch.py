@@ -10,13 +10,13 @@ import csv
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .base import Analysis
 
 ADDED_COLUMNS = ("language", "sentiment_label", "sentiment_score", "topics", "text_redacted")
 TOPIC_SEPARATOR = "; "
-csv.field_size_limit(sys.maxsize)
 
 
 class BatchError(ValueError):
@@ -138,6 +138,17 @@ def _column(header: list[str], name: str | None, what: str) -> int | None:
     raise BatchError("column_missing", what=what, column=name, columns=", ".join(header))
 
 
+@contextmanager
+def _long_csv_fields():
+    """Comments of any length while this file is read: the csv module's field limit is process-wide, so it is
+    raised only for the run and put back after it (the feedback import relies on the default limit)."""
+    previous = csv.field_size_limit(sys.maxsize)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
+
+
 def analyze_file(
     engine,
     input_path,
@@ -148,6 +159,11 @@ def analyze_file(
     progress: Callable[[int, int | None, float], None] | None = None,
 ) -> int:
     """Enrich ``input_path`` into ``output_path``; return the number of rows written."""
+    with _long_csv_fields():
+        return _analyze_file(engine, input_path, output_path, text_column, language_column, chunk_size, progress)
+
+
+def _analyze_file(engine, input_path, output_path, text_column, language_column, chunk_size, progress) -> int:
     input_path, output_path = Path(input_path), Path(output_path)
     if not input_path.exists():
         raise BatchError("no_input", path=str(input_path))

@@ -167,3 +167,24 @@ def test_analyze_speaks_german_when_the_installation_does(tmp_path):
         call_command("analyze", "--input", str(src), "--text-column", "Text", "--output", str(tmp_path / "o.csv"))
     with translation.override("de"), pytest.raises(CommandError, match="existiert nicht"):
         call_command("analyze", "--input", str(tmp_path / "x.csv"), "--text-column", "x", "--output", str(src))
+
+
+def test_analyze_reads_very_long_comments_and_leaves_the_csv_limit_as_it_was(tmp_path):
+    """A comment beyond the csv module's default field limit (128 KiB) is read; the limit is process-wide and
+    the feedback import relies on it, so it is the same after the run."""
+    before = csv.field_size_limit()
+    src, dst = tmp_path / "in.csv", tmp_path / "out.csv"
+    with src.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["id", "text"])
+        writer.writerow(["1", "Die Rechnung ist falsch. " + "x" * 200_000])
+        writer.writerow(["2", "Super Service!"])
+    call_command("analyze", "--input", str(src), "--text-column", "text", "--output", str(dst))
+    with dst.open(encoding="utf-8", newline="") as fh:
+        csv.field_size_limit(10**7)
+        try:
+            rows = list(csv.DictReader(fh))
+        finally:
+            csv.field_size_limit(before)
+    assert [row["id"] for row in rows] == ["1", "2"]
+    assert csv.field_size_limit() == before == 131072
