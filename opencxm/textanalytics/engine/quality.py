@@ -20,6 +20,7 @@ from .base import MAX_CHARS, OTHER, SENTIMENT_LABELS, Analysis, SentenceSentimen
 from .classifier import TEMPERATURE, CentroidClassifier, _normalise, _softmax, load_classifier
 from .fast import FastEngine
 from .sentiment import label_for
+from .text import regroup, sentence_batch
 
 TOPIC_THRESHOLD = 0.86
 # Added to the neutral centroid's cosine similarity (seed centroids only). Chosen on the dev parts of the labelled
@@ -150,29 +151,15 @@ class QualityEngine:
         if len(langs) != len(texts):
             raise ValueError("languages must have the same length as texts")
         prepared = [self.fast.prepare(t, lg) for t, lg in zip(texts, langs, strict=True)]
-        batch: list[str] = []
-        owners: list[tuple[int, int, int]] = []  # (comment index, start, end); start=-1 for the whole comment
-        for i, (cleaned, _tr, _low, _lang) in enumerate(prepared):
-            batch.append(cleaned)
-            owners.append((i, -1, -1))
-            if self.sentences:
-                from .text import split_sentences
-
-                spans = split_sentences(cleaned)
-                if len(spans) > 1:
-                    for start, end in spans[:MAX_SENTENCES]:
-                        batch.append(cleaned[start:end])
-                        owners.append((i, start, end))
+        batch, owners = sentence_batch([p[0] for p in prepared], sentences=self.sentences, limit=MAX_SENTENCES)
         vecs = self.embed(batch)
         preds = self.classifier.predict(vecs)
-        whole: dict[int, tuple[np.ndarray, str, float]] = {}
-        sents: dict[int, list[SentenceSentiment]] = {}
-        for (i, start, end), vec, (label, score) in zip(owners, vecs, preds, strict=True):
-            if start < 0:
-                whole[i] = (vec, label, score)
-            else:
-                text = prepared[i][0]
-                sents.setdefault(i, []).append(SentenceSentiment(text[start:end], label, score, start, end))
+        whole, spans = regroup(owners, [(vec, label, score) for vec, (label, score) in zip(vecs, preds, strict=True)])
+        sents = {
+            i: [SentenceSentiment(prepared[i][0][start:end], label, score, start, end)
+                for start, end, (_vec, label, score) in found]
+            for i, found in spans.items()
+        }  # fmt: skip
         out = []
         for i, (cleaned, truncated, lowered, lang) in enumerate(prepared):
             vec, label, score = whole[i]

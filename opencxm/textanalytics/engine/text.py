@@ -111,3 +111,36 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
 
 def letter_count(text: str) -> int:
     return sum(map(str.isalpha, text))
+
+
+def sentence_batch(texts: list[str], *, sentences: bool, limit: int, skip_empty: bool = False):
+    """What a model scores in one batch: each text whole and, when it has more than one sentence, its first
+    `limit` sentences. Returns (pieces, owners); owners[k] = (text index, start, end) of pieces[k], start -1
+    for a whole text. `skip_empty`: empty texts get no piece."""
+    pieces: list[str] = []
+    owners: list[tuple[int, int, int]] = []
+    for index, text in enumerate(texts):
+        if skip_empty and not text:
+            continue
+        pieces.append(text)
+        owners.append((index, -1, -1))
+        if sentences:
+            spans = split_sentences(text)
+            if len(spans) > 1:
+                for start, end in spans[:limit]:
+                    pieces.append(text[start:end])
+                    owners.append((index, start, end))
+    return pieces, owners
+
+
+def regroup(owners: list[tuple[int, int, int]], results) -> tuple[dict, dict]:
+    """The results of a sentence_batch back per text: ({index: result of the whole text}, {index: [(start, end,
+    result), ...] of its sentences})."""
+    whole: dict = {}
+    spans: dict = {}
+    for (index, start, end), result in zip(owners, results, strict=True):
+        if start < 0:
+            whole[index] = result
+        else:
+            spans.setdefault(index, []).append((start, end, result))
+    return whole, spans

@@ -31,7 +31,7 @@ import numpy as np
 
 from .base import MAX_CHARS, SENTIMENT_LABELS, Analysis, SentenceSentiment
 from .fast import FastEngine
-from .text import split_sentences
+from .text import regroup, sentence_batch
 
 MODEL_ENV = "OPENCXM_TRANSFORMER_MODEL"
 DEVICE_ENV = "OPENCXM_TRANSFORMER_DEVICE"
@@ -362,28 +362,18 @@ class TransformerEngine:
         if len(langs) != len(texts):
             raise ValueError("languages must have the same length as texts")
         prepared = [self.fast.prepare(t, lg) for t, lg in zip(texts, langs, strict=True)]
-        batch: list[str] = []
-        owners: list[tuple[int, int, int]] = []  # (comment index, start, end); start=-1 for the whole comment
-        for i, (cleaned, _tr, _low, _lang) in enumerate(prepared):
-            if not cleaned:
-                continue
-            batch.append(cleaned)
-            owners.append((i, -1, -1))
-            if self.sentences:
-                spans = split_sentences(cleaned)
-                if len(spans) > 1:
-                    for start, end in spans[:MAX_SENTENCES]:
-                        batch.append(cleaned[start:end])
-                        owners.append((i, start, end))
+        batch, owners = sentence_batch(
+            [p[0] for p in prepared], sentences=self.sentences, limit=MAX_SENTENCES, skip_empty=True
+        )
         preds, cut = self.model.sentiments(batch)
-        whole: dict[int, tuple[str, float, bool]] = {}
-        sents: dict[int, list[SentenceSentiment]] = {}
-        for (i, start, end), (label, score), was_cut in zip(owners, preds, cut, strict=True):
-            if start < 0:
-                whole[i] = (label, score, was_cut)
-            else:
-                text = prepared[i][0]
-                sents.setdefault(i, []).append(SentenceSentiment(text[start:end], label, score, start, end))
+        whole, spans = regroup(
+            owners, [(label, score, was_cut) for (label, score), was_cut in zip(preds, cut, strict=True)]
+        )
+        sents = {
+            i: [SentenceSentiment(prepared[i][0][start:end], label, score, start, end)
+                for start, end, (label, score, _cut) in found]
+            for i, found in spans.items()
+        }  # fmt: skip
         out = []
         for i, (cleaned, truncated, lowered, lang) in enumerate(prepared):
             label, score, was_cut = whole.get(i, ("neutral", 0.0, False))
