@@ -262,6 +262,7 @@ def _discover_days(filters: Filters) -> Discovery:
     months, day_ranges = aggregates.period_split(filters.start, filters.end)
     log = Q(log__public_id=filters.log) if filters.log else Q()
     counts: Counter = Counter()
+    paths: dict[int, list] = {}
     histograms: list[tuple] = []
     sources = []
     if months:
@@ -272,9 +273,13 @@ def _discover_days(filters: Filters) -> Discovery:
         scope = log & (Q(day__gte=first) if first else Q()) & (Q(day__lte=last) if last else Q())
         sources.append((DayVariant.objects.filter(scope), DayEdge.objects.filter(scope)))
     for variants, edges in sources:
-        counts.update(
-            dict(variants.values("variant_id").annotate(n=Sum("cases")).order_by().values_list("variant_id", "n"))
-        )
+        # the paths come with the counts (one query fewer than reading them afterwards)
+        for variant_id, path, n in (
+            variants.values("variant_id", "variant__path").annotate(n=Sum("cases")).order_by()
+            .values_list("variant_id", "variant__path", "n")
+        ):  # fmt: skip
+            counts[variant_id] += n
+            paths[variant_id] = path
         histograms += (
             edges.values("from_activity_id", "to_activity_id", "bucket")
             .annotate(n=Sum("count"), shortest=Min("low"), longest=Max("high"))
@@ -282,7 +287,7 @@ def _discover_days(filters: Filters) -> Discovery:
             .values_list("from_activity_id", "to_activity_id", "bucket", "n", "shortest", "longest")
         )
     rows = [{"variant_id": variant_id, "n": n} for variant_id, n in sorted(counts.items(), key=lambda i: (-i[1], i[0]))]
-    names, result = _tally(rows)
+    names, result = _tally(rows, paths)
     if not rows:
         return result
     result.edges = _named_edges(aggregates.edges_from_histograms(histograms), names)
