@@ -24,6 +24,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench.events.common import fresh_database
+
 ROOT = Path(__file__).resolve().parents[2]
 LOG = ROOT.parent / "shared" / "data" / "event-logs" / "helpdesk.xes.gz"
 # BENCH_SQLITE / BENCH_PG_NAME: another file or database name, when several people run the bench at once
@@ -33,15 +35,7 @@ PG_NAME = os.environ.get("BENCH_PG_NAME", "opencxm_bench_events")
 
 
 def _database(engine: str) -> str:
-    if engine == "sqlite":
-        SQLITE.unlink(missing_ok=True)
-        return f"sqlite:///{SQLITE}"
-    import psycopg
-
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {PG_NAME}")
-        connection.execute(f"CREATE DATABASE {PG_NAME}")
-    return f"{PG}/{PG_NAME}"
+    return fresh_database(engine, SQLITE, PG, PG_NAME)
 
 
 def _timed(function, runs: int) -> tuple[float, object]:

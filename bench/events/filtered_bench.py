@@ -17,12 +17,12 @@ Prints a Markdown table and writes bench/results/events-filtered-<engine>.json.
 import argparse
 import json
 import os
-import statistics
 import sys
-import time
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from bench.events.common import fresh_database, timed
 
 ROOT = Path(__file__).resolve().parents[2]
 LOG = ROOT.parent / "shared" / "data" / "event-logs" / "helpdesk.xes.gz"
@@ -32,25 +32,7 @@ PG_NAME = "h_events10m_filtered"
 
 
 def _database(engine: str) -> str:
-    if engine == "sqlite":
-        SQLITE.unlink(missing_ok=True)
-        return f"sqlite:///{SQLITE}"
-    import psycopg
-
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {PG_NAME}")
-        connection.execute(f"CREATE DATABASE {PG_NAME}")
-    return f"{PG}/{PG_NAME}"
-
-
-def _timed(function, runs: int) -> tuple[float, float, object]:
-    wall, cpu, result = [], [], None
-    for _ in range(runs):
-        started, started_cpu = time.perf_counter(), time.process_time()
-        result = function()
-        wall.append(time.perf_counter() - started)
-        cpu.append(time.process_time() - started_cpu)
-    return statistics.median(wall), statistics.median(cpu), result
+    return fresh_database(engine, SQLITE, PG, PG_NAME)
 
 
 def main() -> None:
@@ -98,9 +80,9 @@ def main() -> None:
                             lambda: peer_activity("Wait"))  # fmt: skip
     rows = []
     for name, (filters, peer) in requests.items():
-        ours_s, ours_cpu, ours = _timed(lambda filters=filters: selectors.discover(filters), args.runs)
-        exact_s, _cpu, _exact = _timed(lambda filters=filters: selectors.discover(filters, summaries=False), args.runs)
-        peer_s, peer_cpu, (dfg, variants) = _timed(peer, args.runs)
+        ours_s, ours_cpu, ours = timed(lambda filters=filters: selectors.discover(filters), args.runs)
+        exact_s, _cpu, _exact = timed(lambda filters=filters: selectors.discover(filters, summaries=False), args.runs)
+        peer_s, peer_cpu, (dfg, variants) = timed(peer, args.runs)
         equal = {(e.source, e.target): e.count for e in ours.edges} == dict(dfg) and {
             tuple(v["path"]): v["count"] for v in ours.variants
         } == {k: (len(v) if isinstance(v, list) else v) for k, v in variants.items()}

@@ -16,10 +16,11 @@ import hashlib
 import json
 import os
 import random
-import statistics
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from bench.events.common import fresh_database, timed
 
 ROOT = Path(__file__).resolve().parents[2]
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
@@ -50,15 +51,7 @@ NEXT = {  # Markov chain: activity -> [(next, weight)]
 
 
 def _database(engine: str) -> str:
-    if engine == "sqlite":
-        SQLITE.unlink(missing_ok=True)
-        return f"sqlite:///{SQLITE}"
-    import psycopg
-
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {PG_NAME}")
-        connection.execute(f"CREATE DATABASE {PG_NAME}")
-    return f"{PG}/{PG_NAME}"
+    return fresh_database(engine, SQLITE, PG, PG_NAME)
 
 
 def _reused(engine: str) -> str:
@@ -160,17 +153,6 @@ def generate(cases: int, seed: int = 7) -> dict:
     return counts | {"log": str(log.public_id)}
 
 
-def _timed(function, runs: int) -> tuple[float, float, object]:
-    """Median wall time, median CPU time of this process (with SQLite the database works in it), last result."""
-    times, cpu, result = [], [], None
-    for _ in range(runs):
-        started, started_cpu = time.perf_counter(), time.process_time()
-        result = function()
-        times.append(time.perf_counter() - started)
-        cpu.append(time.process_time() - started_cpu)
-    return statistics.median(times), statistics.median(cpu), result
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--engine", choices=["sqlite", "postgres"], default="sqlite")
@@ -196,9 +178,9 @@ def main() -> None:
     if args.engine == "postgres":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-    everything_s, everything_cpu, report = _timed(lambda: handover_report(HandoverQuery()), args.runs)
+    everything_s, everything_cpu, report = timed(lambda: handover_report(HandoverQuery()), args.runs)
     quarter = Filters(log=counts["log"], start=START.date(), end=(START + timedelta(days=90)).date())
-    quarter_s, quarter_cpu, _ = _timed(lambda: handover_report(HandoverQuery(quarter)), args.runs)
+    quarter_s, quarter_cpu, _ = timed(lambda: handover_report(HandoverQuery(quarter)), args.runs)
     result = {
         "engine": args.engine,
         **{key: value for key, value in counts.items() if key != "log"},
