@@ -62,6 +62,30 @@ class Variant(models.Model):
         return self.key[:12]
 
 
+class VariantStep(models.Model):
+    """One directly-follows pair of a variant's path (`to_activity` 0: the path ends with `from_activity`), once
+    per variant. Case-level filters on an activity ("cases that contain X") or on a handover between two
+    departments (through the touchpoints' owners) select the variants by these rows, so they never scan the
+    cases' transitions (docs/journey-analytics.md "Filtered discovery at scale"). Written with the variant
+    (services._store_cases); plain ids, no foreign keys: variants are never deleted while cases use them, and
+    an activity that is part of a path has events, which protect it."""
+
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="steps", db_index=False)
+    from_activity = models.PositiveIntegerField()
+    to_activity = models.PositiveIntegerField()  # 0: the end of the path
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["variant", "from_activity", "to_activity"], name="events_variantstep_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["from_activity", "to_activity", "variant"], name="events_variantstep_pair")]
+
+    def __str__(self):
+        return f"{self.variant_id}: {self.from_activity} -> {self.to_activity}"
+
+
 class Case(models.Model):
     """One case of a log (a customer's journey or a ticket); the reference is stored only as a pseudonym."""
 
@@ -112,6 +136,25 @@ class Event(models.Model):
 
     def __str__(self):
         return f"{self.activity_id} {self.timestamp:%Y-%m-%d %H:%M}"
+
+
+class CaseChannel(models.Model):
+    """A channel a case has at least one event in, once per case and channel: the channel filter of discovery
+    selects cases by these rows instead of scanning events. Rewritten with the case's transitions on every write
+    (services._store_cases); deleting a case or a channel deletes its rows (through Django, like transitions:
+    no database foreign keys of their own, the ids are copies of checked event columns)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False)
+    channel = models.ForeignKey(
+        Channel, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "channel"], name="events_casechannel_unique")]
+        indexes = [models.Index(fields=["channel", "case"], name="events_casechannel_channel")]
+
+    def __str__(self):
+        return f"{self.case_id}: {self.channel_id}"
 
 
 class Transition(models.Model):

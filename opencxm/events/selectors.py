@@ -6,8 +6,23 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, Max, Min, OuterRef, Q, Sum, Window
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Sum,
+    Value,
+    Window,
+)
 from django.db.models.functions import Coalesce, FirstValue
+from django.db.models.lookups import LessThan
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,15 +32,16 @@ from opencxm.events import aggregates
 from opencxm.events.models import (
     Activity,
     Case,
+    CaseChannel,
     DayEdge,
     DayVariant,
     EdgeSummary,
-    Event,
     EventLog,
     MonthEdge,
     MonthVariant,
     Transition,
     Variant,
+    VariantStep,
     VariantSummary,
 )
 from opencxm.feedback.models import Feedback
@@ -93,6 +109,7 @@ class Discovery:
     ends: list = field(default_factory=list)
     loops: list = field(default_factory=list)  # [{"name", "cases", "second", "third", "most"}]
     approximate: bool = False  # median/p90 from duration histograms: within aggregates.ALPHA of the exact value
+    sampled_cases: int = 0  # > 0: median/p90 of frequent edges estimated from this many of the cases (a sample)
 
     def as_json(self) -> dict:
         """The documented JSON shape of `opencxm journeys discover` (plus starts, ends, loops, p90)."""
@@ -110,7 +127,7 @@ class Discovery:
             "loops": self.loops,
             "cases": self.cases,
             "events": self.events,
-        }
+        } | ({"duration_sample_cases": self.sampled_cases} if self.sampled_cases else {})
 
 
 def log_list():
@@ -145,18 +162,21 @@ def cases_for(filters: Filters):
         cases = cases.filter(started_at__lt=_day_start(filters.end + timedelta(days=1)))
     # the cases of the events with this activity / channel, selected once (not a lookup per case: SQLite
     # without statistics would search each case's events through the activity index)
+    # activity, channel and handover select cases through the variants' steps and the cases' channels
+    # (casefacts.py), never by scanning events or transitions
     if filters.activity:
-        cases = cases.filter(id__in=Event.objects.filter(activity__name=filters.activity).values("case_id"))
+        activity = Activity.objects.filter(name=filters.activity).values("id")
+        cases = cases.filter(variant_id__in=VariantStep.objects.filter(from_activity__in=activity).values("variant_id"))
     if filters.channel:
-        cases = cases.filter(id__in=Event.objects.filter(channel__code=filters.channel).values("case_id"))
+        cases = cases.filter(id__in=CaseChannel.objects.filter(channel__code=filters.channel).values("case_id"))
     if filters.segment:
         cases = cases.filter(customer__segment__code=filters.segment)
     if filters.nps_band:
         cases = _with_nps_band(cases, filters)
     if filters.topic:
-        cases = cases.filter(_topic_exists(filters))
+        cases = cases.filter(customer_id__in=_topic_customers(filters))
     if filters.handover:
-        cases = cases.filter(_handover_exists(filters.handover))
+        cases = _with_handover(cases, filters.handover)
     return cases
 
 
@@ -188,32 +208,44 @@ def _with_nps_band(cases, filters: Filters):
     return cases.filter(customer__isnull=False, customer_id__in=latest)
 
 
-def _topic_exists(filters: Filters) -> Exists:
-    """The customer has feedback (in the period) whose comment carries the topic or one of its subtopics;
-    topics a user removed do not count, topics a user added do."""
+def _topic_customers(filters: Filters):
+    """The customers with feedback (in the period) whose comment carries the topic or one of its subtopics;
+    topics a user removed do not count, topics a user added do. One set of customers (not a lookup per case)."""
     topic = Topic.objects.filter(key=filters.topic).first()
     if topic is None:
         raise FilterError(_("Unknown topic “%(topic)s”.") % {"topic": filters.topic})
     topic_ids = [topic.id, *topic.children.values_list("id", flat=True)]
-    feedback = _feedback_in_period(filters).filter(
-        Exists(CommentTopic.objects.filter(analysis__feedback_id=OuterRef("pk"), topic_id__in=topic_ids, removed=False))
-    )
-    return Exists(feedback)
+    feedback = _feedback_in_period(filters, correlated=False).filter(customer__isnull=False)
+    tagged = CommentTopic.objects.filter(topic_id__in=topic_ids, removed=False, analysis__feedback__in=feedback)
+    return tagged.values("analysis__feedback__customer_id")
 
 
-def _handover_exists(text: str) -> Exists:
+def _with_handover(cases, text: str):
     """A directly-follows step of the case goes from a step of department A to a step of department B. A
-    step's department is the one recorded on its event, else the owner of the activity's touchpoint."""
+    step's department is the one recorded on its event, else the owner of the activity's touchpoint.
+
+    While no event records a department (the steps' departments all come from the touchpoints), that is a
+    property of the path: the cases whose variant has a step from an activity owned by A to one owned by B
+    (casefacts.VariantStep). Otherwise the cases' transitions are looked at."""
     codes = parse_handover(text)
     found = dict(Department.objects.filter(code__in=codes).values_list("code", "id"))
     for code in codes:
         if code not in found:
             raise FilterError(_("Unknown department “%(code)s”.") % {"code": code})
+    source, target = found[codes[0]], found[codes[1]]
+    recorded = (
+        Transition.objects.filter(from_department__isnull=False).exists()
+        or Transition.objects.filter(to_department__isnull=False).exists()
+    )
+    if not recorded:
+        owned = {d: Activity.objects.filter(touchpoint__owner_department_id=d).values("id") for d in (source, target)}
+        steps = VariantStep.objects.filter(from_activity__in=owned[source], to_activity__in=owned[target])
+        return cases.filter(variant_id__in=steps.values("variant_id"))
     steps = Transition.objects.filter(case_id=OuterRef("pk")).annotate(
         source=Coalesce("from_department_id", "from_activity__touchpoint__owner_department_id"),
         target=Coalesce("to_department_id", "to_activity__touchpoint__owner_department_id"),
     )
-    return Exists(steps.filter(source=found[codes[0]], target=found[codes[1]]))
+    return cases.filter(Exists(steps.filter(source=source, target=target)))
 
 
 def _day_start(day: date) -> datetime:
@@ -233,17 +265,84 @@ def discover(filters: Filters, *, summaries: bool = True) -> Discovery:
     if summaries and _period_only(filters):
         return _discover_days(filters)
     cases = cases_for(filters)
-    rows = list(cases.values("variant_id").annotate(n=Count("id")).order_by("-n", "variant_id"))
-    names, result = _tally(rows)
+    if not summaries:
+        rows = list(cases.values("variant_id").annotate(n=Count("id")).order_by("-n", "variant_id"))
+        names, result = _tally(rows)
+        result.edges = _edges(cases, names) if rows else []
+        return result
+    # the exact variant counts and, in the same pass, how many of the cases fall in each sample size
+    slot = _sample_slot()
+    samples = {f"s{k}": Count("id", filter=LessThan(slot, k)) for k in SAMPLE_SLOTS}
+    rows = list(cases.values("variant_id").annotate(n=Count("id"), **samples).order_by("-n", "variant_id"))
+    paths = _paths([row["variant_id"] for row in rows])
+    names, result = _tally(rows, paths)
     if not rows:
         return result
-    if summaries:
+    result.approximate = True
+    if result.cases <= SAMPLE_ABOVE:
         transitions = Transition.objects.filter(case__in=cases.values("id"))
         result.edges = _named_edges(aggregates.edges_from_histograms(aggregates.histogram_rows(transitions)), names)
-        result.approximate = True
-    else:
-        result.edges = _edges(cases, names)
+        return result
+    result.edges, result.sampled_cases = _sampled_edges(cases, rows, paths, names)
     return result
+
+
+# A case-level filter that selects more than SAMPLE_ABOVE cases reads the durations (median, p90) of its
+# frequent edges from a fixed random sample of at least SAMPLE_AT_LEAST of them: case i is in sample slot
+# (i * 2246822519 mod 2^32) >> 22, one of 1024 (a multiplicative hash: uniform, and the same case always in the
+# same slot, so a request repeats its answer); the sample is the cases in slots below k, for the smallest k of
+# SAMPLE_SLOTS that gives enough cases. Counts, variants, starts, ends and loops stay exact (from the variant
+# counts of all selected cases), and so do the durations of edges taken at most RARE_EDGE times (up to
+# RARE_TOTAL steps and RARE_EDGES edges): those are read from all their cases (docs/journey-analytics.md).
+SAMPLE_ABOVE = 100_000
+SAMPLE_AT_LEAST = 25_000
+SAMPLE_SLOTS = (1, 4, 16, 64, 256)
+RARE_EDGE = 5_000
+RARE_TOTAL = 50_000
+RARE_EDGES = 200
+
+
+def _sample_slot():
+    mixed = ExpressionWrapper(F("id") * Value(2246822519), output_field=BigIntegerField())
+    wrapped = ExpressionWrapper(mixed % Value(2**32), output_field=BigIntegerField())
+    return ExpressionWrapper(wrapped / Value(2**22), output_field=BigIntegerField())
+
+
+def _sampled_edges(cases, rows: list[dict], paths: dict, names: dict) -> tuple[list[Edge], int]:
+    counts: Counter = Counter()
+    variants_with: dict[tuple, list[int]] = defaultdict(list)
+    for row in rows:
+        path = paths[row["variant_id"]]
+        pairs = Counter(zip(path, path[1:], strict=False))
+        for pair, k in pairs.items():
+            counts[pair] += k * row["n"]
+            variants_with[pair].append(row["variant_id"])
+    rare, total = [], 0
+    for pair, n in sorted(counts.items(), key=lambda item: (item[1], item[0])):
+        if n > RARE_EDGE or total + n > RARE_TOTAL or len(rare) >= RARE_EDGES:
+            break
+        rare.append(pair)
+        total += n
+    histograms = []
+    if rare:
+        rare_variants = sorted({variant for pair in rare for variant in variants_with[pair]})
+        pairs = Q()
+        for a, b in rare:
+            pairs |= Q(from_activity_id=a, to_activity_id=b)
+        their_cases = cases.filter(variant_id__in=rare_variants).values("id")
+        exact = Transition.objects.filter(case__in=their_cases).filter(pairs)
+        histograms += aggregates.histogram_rows(exact)
+    k = next((k for k in SAMPLE_SLOTS if sum(row[f"s{k}"] for row in rows) >= SAMPLE_AT_LEAST), SAMPLE_SLOTS[-1])
+    sampled = sum(row[f"s{k}"] for row in rows)
+    in_sample = cases.filter(LessThan(_sample_slot(), k)).values("id")
+    rare_pairs = set(rare)
+    histograms += [
+        row for row in aggregates.histogram_rows(Transition.objects.filter(case__in=in_sample))
+        if (row[0], row[1]) not in rare_pairs
+    ]  # fmt: skip
+    durations = {(a, b): (median, p90) for a, b, _n, median, p90 in aggregates.edges_from_histograms(histograms)}
+    stats = [(a, b, n, *durations.get((a, b), (None, None))) for (a, b), n in counts.items()]
+    return _named_edges(stats, names), sampled
 
 
 def _period_only(filters: Filters) -> bool:

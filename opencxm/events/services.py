@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from opencxm.accounts.models import Department
 from opencxm.core.audit import audit_record, diff, snapshot
-from opencxm.events import aggregates, bulk
+from opencxm.events import aggregates, bulk, casefacts
 from opencxm.events.models import Activity, Case, Event, EventLog, Transition, Variant
 from opencxm.events.records import EventError, EventRecord
 from opencxm.events.tables import read_table
@@ -333,6 +333,7 @@ def _store_cases(paths: dict[int, list], *, stale: list[int]) -> None:
     bulk.insert(Variant, ["key", "path", "length"], rows, skip_conflicts_on="key", adapted=True)
     if fresh:
         known.update(bulk.select_in(Variant, ["key", "id"], "key", list(fresh)))
+        casefacts.write_variant_steps({known[key]: [step[0] for step in paths[cid]] for key, cid in fresh.items()})
     if stale:
         Transition.objects.filter(case_id__in=stale).delete()
     stamp = bulk.stamper()
@@ -343,6 +344,7 @@ def _store_cases(paths: dict[int, list], *, stale: list[int]) -> None:
     ]
     fields = ["case", "from_activity", "to_activity", "seconds", "from_department", "to_department", "at"]
     bulk.insert(Transition, fields, transitions, adapted=True)
+    casefacts.refresh_case_channels(list(paths), stale=stale)
     cases = [
         (known[keys[cid]], stamp(steps[0][1]), stamp(steps[-1][1]), len(steps), cid) for cid, steps in paths.items()
     ]
