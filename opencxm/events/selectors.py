@@ -44,7 +44,8 @@ from opencxm.events.models import (
     VariantStep,
     VariantSummary,
 )
-from opencxm.feedback.models import Feedback
+from opencxm.feedback.models import Customer, Feedback
+from opencxm.journeys.models import Segment
 from opencxm.textanalytics.models import CommentTopic, Topic
 
 PATH_CHUNK = 5000
@@ -153,7 +154,9 @@ def activity_get(public_id) -> Activity:
 
 
 def cases_for(filters: Filters):
-    cases = Case.objects.filter(variant__isnull=False)
+    # `path` is the variant id plus 0: the same value, but SQLite then scans the cases instead of walking the
+    # variant index and looking up every case it lists (2.3 s against 0.5 s for 1.8M cases)
+    cases = Case.objects.alias(path=_variant_id()).filter(path__isnull=False)
     if filters.log:
         cases = cases.filter(log__public_id=filters.log)
     if filters.start:
@@ -166,11 +169,13 @@ def cases_for(filters: Filters):
     # (casefacts.py), never by scanning events or transitions
     if filters.activity:
         activity = Activity.objects.filter(name=filters.activity).values("id")
-        cases = cases.filter(variant_id__in=VariantStep.objects.filter(from_activity__in=activity).values("variant_id"))
+        cases = cases.filter(path__in=VariantStep.objects.filter(from_activity__in=activity).values("variant_id"))
     if filters.channel:
         cases = cases.filter(id__in=CaseChannel.objects.filter(channel__code=filters.channel).values("case_id"))
     if filters.segment:
-        cases = cases.filter(customer__segment__code=filters.segment)
+        # the segment's customers as one set (a join looks up each case's customer: 8x slower on SQLite)
+        segment = Customer.objects.filter(segment__in=Segment.objects.filter(code=filters.segment).values("id"))
+        cases = cases.filter(customer_id__in=segment.values("id"))
     if filters.nps_band:
         cases = _with_nps_band(cases, filters)
     if filters.topic:
@@ -240,7 +245,7 @@ def _with_handover(cases, text: str):
     if not recorded:
         owned = {d: Activity.objects.filter(touchpoint__owner_department_id=d).values("id") for d in (source, target)}
         steps = VariantStep.objects.filter(from_activity__in=owned[source], to_activity__in=owned[target])
-        return cases.filter(variant_id__in=steps.values("variant_id"))
+        return cases.filter(path__in=steps.values("variant_id"))
     steps = Transition.objects.filter(case_id=OuterRef("pk")).annotate(
         source=Coalesce("from_department_id", "from_activity__touchpoint__owner_department_id"),
         target=Coalesce("to_department_id", "to_activity__touchpoint__owner_department_id"),
@@ -273,7 +278,11 @@ def discover(filters: Filters, *, summaries: bool = True) -> Discovery:
     # the exact variant counts and, in the same pass, how many of the cases fall in each sample size
     slot = _sample_slot()
     samples = {f"s{k}": Count("id", filter=LessThan(slot, k)) for k in SAMPLE_SLOTS}
-    rows = list(cases.values("variant_id").annotate(n=Count("id"), **samples).order_by("-n", "variant_id"))
+    grouped = cases.annotate(path_id=_variant_id()).values("path_id")
+    rows = [
+        {"variant_id": row.pop("path_id"), **row}
+        for row in grouped.annotate(n=Count("id"), **samples).order_by("-n", "path_id")
+    ]
     paths = _paths([row["variant_id"] for row in rows])
     names, result = _tally(rows, paths)
     if not rows:
@@ -300,6 +309,10 @@ SAMPLE_SLOTS = (1, 4, 16, 64, 256)
 RARE_EDGE = 5_000
 RARE_TOTAL = 50_000
 RARE_EDGES = 200
+
+
+def _variant_id():
+    return ExpressionWrapper(F("variant_id") + 0, output_field=BigIntegerField())
 
 
 def _sample_slot():
