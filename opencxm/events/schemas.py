@@ -67,3 +67,6 @@ class DiscoveryOut(Schema):
     starts: list[NameCount]
     ends: list[NameCount]
     loops: list[LoopOut]
+    # when set: median/p90 of the frequent edges were estimated from this many of the selected cases (a fixed
+    # random sample; counts are exact), see docs/journey-analytics.md
+    duration_sample_cases: int | None = None

@@ -211,6 +211,21 @@ def test_a_large_selection_reads_frequent_durations_from_a_fixed_sample(sampling
 
 
 @pytest.mark.django_db
+def test_the_api_says_the_durations_are_estimated_from_a_sample(sampling, client, world):
+    from opencxm.accounts.models import ApiToken
+    from opencxm.core.api_auth import token_digest
+
+    _sampled_log()
+    raw = "ocx_sample_test"
+    ApiToken.objects.create(user=world.users["viewer"], name="t", prefix=raw[:8], digest=token_digest(raw),
+                            scope="read")  # fmt: skip
+    response = client.get("/api/v1/journeys/discover?channel=web", headers={"Authorization": f"Bearer {raw}"})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["cases"] == 300 and 20 <= body["duration_sample_cases"] < 300
+
+
+@pytest.mark.django_db
 def test_a_selection_below_the_threshold_is_not_sampled(sampling, monkeypatch):
     monkeypatch.setattr(selectors, "SAMPLE_ABOVE", 300)
     _sampled_log()
