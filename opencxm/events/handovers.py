@@ -5,7 +5,7 @@ The department of an event is the department recorded on the event, else the own
 touchpoint its activity is mapped to. A handover A → B is a directly-follows pair of a case whose two events
 have known, different departments. Everything is computed in the database from the `Transition` rows
 (one per directly-follows pair, with the departments recorded on its two events and the time of the second),
-so no event is loaded into Python: a few grouped queries, whatever the size of the log.
+so no event is loaded into Python: one statement computes every figure (FIGURES), whatever the size of the log.
 """
 
 from collections import defaultdict
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from django.db import connection
-from django.db.models import BigIntegerField, Count, F, Func, Q, Window
+from django.db.models import BigIntegerField, BooleanField, Count, ExpressionWrapper, F, Func, Q, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
@@ -134,21 +134,17 @@ class HandoverReport:
 def handover_report(query: HandoverQuery) -> HandoverReport:
     """Every handover A → B of the cases the filters select, with volume, waits, re-contacts within
     `window_days` and the NPS of crossing against other customers; ranked by net promoters lost where both
-    NPS groups have at least `min_n` answers. Seven queries."""
-    cases = cases_for(query.filters)
+    NPS groups have at least `min_n` answers. Three queries: the figures (one statement), the closed-loop
+    handovers, the departments."""
     report = HandoverReport(query.window_days, query.min_n)
-    steps = _with_departments(Transition.objects.filter(case__in=cases))
-    totals = steps.aggregate(n=Count("id"), unknown=Count("id", filter=Q(a__isnull=True) | Q(b__isnull=True)))
-    report.transitions, report.unknown = totals["n"], totals["unknown"]
-    crossings = steps.filter(a__isnull=False, b__isnull=False).exclude(a=F("b"))
-    figures = _volumes(crossings, query.window_days)
+    figures, inside, everyone = _figures(query, report)
     if not figures:
         return report
-    _waits(crossings, figures)
-    scores = _latest_scores(query)
-    everyone = _all_customers(cases, scores)
     report.customers = nps(*everyone)
-    _satisfaction(crossings, scores, figures, everyone)
+    for key, item in figures.items():  # each customer is either crossing (inside) or not (outside)
+        outside = tuple(total - part for total, part in zip(everyone, inside[key], strict=True))
+        item.crossed, item.rest = nps(*inside[key]), nps(*outside)
+        item.difference = nps_difference(inside[key], outside)
     _case_handovers(query.filters, figures)
     departments = Department.objects.in_bulk({d for pair in figures for d in pair})
     for (a, b), item in figures.items():
@@ -179,61 +175,117 @@ class EpochMillis(Func):
         return self.as_sql(compiler, connection, template=template, **extra)
 
 
-def _contacts():
-    """Contact events as (case_id, ms): the event's own channel is a contact channel, or it has none and its
-    activity's touchpoint is in one. The IN lists are not correlated: evaluated once."""
+def _contacts(cases):
+    """Contact events of the selected cases as (case_id, ms): the event's own channel is a contact channel, or it
+    has none and its activity's touchpoint is in one. The IN lists are not correlated: evaluated once. Written as
+    one expression (not `channel IN … OR activity IN …`) so SQLite reads the events once instead of walking two
+    indexes and looking up every row they list."""
     channels = Channel.objects.filter(kind__in=CONTACT_KINDS).values("id")
     activities = Activity.objects.filter(touchpoint__channel__kind__in=CONTACT_KINDS).values("id")
-    contact = Q(channel_id__in=channels) | Q(channel__isnull=True, activity_id__in=activities)
-    return Event.objects.filter(contact).annotate(ms=EpochMillis("timestamp")).values("case_id", "ms").order_by()
+    contact = Coalesce(
+        ExpressionWrapper(Q(channel_id__in=channels), output_field=BooleanField()),
+        ExpressionWrapper(Q(activity_id__in=activities), output_field=BooleanField()),
+    )
+    events = Event.objects.filter(case__in=cases).alias(contact=contact).filter(contact=True)
+    return events.annotate(ms=EpochMillis("timestamp")).values("case_id", "ms").order_by()
 
 
-# Per handover: crossing cases, and those with a contact after the handover at most the window later (edge
-# included). A left join on the case (a hash join on PostgreSQL, the events' case index on SQLite) rather than a
-# correlated EXISTS per step, whose estimated cost makes PostgreSQL spend seconds JIT-compiling it.
-VOLUMES = """
-SELECT t.a, t.b, COUNT(DISTINCT t.case_id), COUNT(DISTINCT CASE WHEN e.case_id IS NOT NULL THEN t.case_id END)
-FROM (%s) t LEFT JOIN (%s) e ON e.case_id = t.case_id AND e.ms > t.since AND e.ms <= t.since + %%s
-GROUP BY t.a, t.b
+# All figures of the report in one statement, so the steps of the selected cases (departments resolved through
+# the activities' touchpoints), their contact events and the customers' latest answers are each computed once
+# (materialised) instead of once per figure:
+#   x: every step of the selected cases (a, b: departments, NULL where unknown), its wait and its customer;
+#   e: the contact events of those cases: materialised on SQLite (computed once, then looked up through an
+#      automatic index on the case; inlined, SQLite searched every step's events), inlined on PostgreSQL (the
+#      planner then sees the events' statistics; as a CTE it guessed 16M joined rows and spent 1.2 s of the
+#      demo's 1.9 s JIT-compiling the plan);
+#   s: each customer's latest NPS answer;
+#   h: per handover and crossing case, whether a contact followed one of its A → B steps within the window
+#      (edge included): a join on the case (a hash join on PostgreSQL, an automatic index on SQLite), no
+#      correlated EXISTS (PostgreSQL spent seconds JIT-compiling one);
+#   NPS groups: distinct customers in non-correlated IN sets over s (never a plan pairing rows with answers).
+# Rows (the first one types the columns for PostgreSQL): ('t', NULL, NULL, steps, without department);
+# ('c', NULL, NULL, promoters, detractors, answers) over all customers of the selected cases; ('h', a, b, cases,
+# re-contacted cases, promoters, detractors, answers) per handover; ('w', a, b, steps, rank, seconds) for the ranks
+# the median and 90th percentile need (numpy's linear method).
+FIGURES = """
+WITH x AS MATERIALIZED ({steps}),
+e AS {contacts_cte} ({contacts}),
+s AS MATERIALIZED ({scores}),
+h AS (
+  SELECT x.a, x.b, x.case_id, x.who,
+    MAX(CASE WHEN e.case_id IS NULL THEN 0 ELSE 1 END) AS hit
+  FROM x LEFT JOIN e ON e.case_id = x.case_id AND e.ms > x.since AND e.ms <= x.since + %s
+  WHERE x.a <> x.b
+  GROUP BY x.a, x.b, x.case_id, x.who
+)
+SELECT 't', CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), COUNT(*),
+  CAST(SUM(CASE WHEN x.a IS NULL OR x.b IS NULL THEN 1 ELSE 0 END) AS BIGINT), CAST(NULL AS BIGINT),
+  CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS DOUBLE PRECISION)
+FROM x
+UNION ALL
+SELECT 'c', NULL, NULL,
+  COUNT(DISTINCT CASE WHEN c.who IN (SELECT customer_id FROM s WHERE s.nps >= 9) THEN c.who END),
+  COUNT(DISTINCT CASE WHEN c.who IN (SELECT customer_id FROM s WHERE s.nps <= 6) THEN c.who END),
+  COUNT(DISTINCT CASE WHEN c.who IN (SELECT customer_id FROM s) THEN c.who END), NULL, NULL, NULL
+FROM ({customers}) c
+UNION ALL
+SELECT 'h', h.a, h.b, COUNT(*), CAST(SUM(h.hit) AS BIGINT),
+  COUNT(DISTINCT CASE WHEN h.who IN (SELECT customer_id FROM s WHERE s.nps >= 9) THEN h.who END),
+  COUNT(DISTINCT CASE WHEN h.who IN (SELECT customer_id FROM s WHERE s.nps <= 6) THEN h.who END),
+  COUNT(DISTINCT CASE WHEN h.who IN (SELECT customer_id FROM s) THEN h.who END), NULL
+FROM h GROUP BY h.a, h.b
+UNION ALL
+SELECT 'w', r.a, r.b, r.n, r.r, NULL, NULL, NULL, r.s FROM (
+  SELECT x.a, x.b, x.seconds AS s, ROW_NUMBER() OVER (PARTITION BY x.a, x.b ORDER BY x.seconds) - 1 AS r,
+    COUNT(*) OVER (PARTITION BY x.a, x.b) AS n
+  FROM x WHERE x.a <> x.b
+) r
+WHERE r.r IN ((r.n - 1) / 2, r.n / 2, (9 * (r.n - 1)) / 10, (9 * (r.n - 1) + 9) / 10)
 """
 
 
-def _volumes(crossings, window_days: int) -> dict[tuple, Handover]:
-    steps = crossings.annotate(since=EpochMillis("at")).values("a", "b", "case_id", "since").order_by()
-    steps_sql, steps_params = steps.query.sql_with_params()
-    contacts_sql, contacts_params = _contacts().query.sql_with_params()
-    figures = {}
-    with connection.cursor() as cursor:
-        cursor.execute(VOLUMES % (steps_sql, contacts_sql),
-                       (*steps_params, *contacts_params, window_days * 86_400_000))  # fmt: skip
-        for a, b, cases, again in cursor.fetchall():
-            figures[(a, b)] = Handover(None, None, cases=cases, recontacted=again, recontact=share(again, cases))
-    return figures
-
-
-WAIT_RANKS = """
-SELECT a, b, n, r, s FROM (
-  SELECT a, b, s, ROW_NUMBER() OVER (PARTITION BY a, b ORDER BY s) - 1 AS r, COUNT(*) OVER (PARTITION BY a, b) AS n
-  FROM (%s) selected
-) ranked
-WHERE r IN ((n - 1) / 2, n / 2, (9 * (n - 1)) / 10, (9 * (n - 1) + 9) / 10)
-"""
-
-
-def _waits(crossings, figures: dict) -> None:
-    """Handover steps, and the exact median and 90th percentile of the seconds between their two events (numpy's
-    linear method): the database ranks the waits of each handover and returns only the rows at the ranks needed."""
-    selected = crossings.annotate(s=F("seconds")).values("a", "b", "s")
-    sql, params = selected.query.sql_with_params()
+def _figures(query: HandoverQuery, report: HandoverReport) -> tuple[dict, dict, tuple]:
+    """Runs FIGURES: sets the report's step totals; returns the handovers by (A, B) with volumes, re-contacts and
+    waits, the tally (promoters, detractors, answers) of each one's crossing customers, and that of all
+    customers."""
+    cases = cases_for(query.filters)
+    steps = _with_departments(Transition.objects.filter(case__in=cases)).annotate(
+        since=EpochMillis("at"), who=F("case__customer_id")
+    )
+    parts = {
+        "steps": steps.values("a", "b", "case_id", "seconds", "since", "who").order_by(),
+        "contacts": _contacts(cases),
+        "scores": _latest_scores(query),
+        "customers": cases.filter(customer__isnull=False).annotate(who=F("customer_id")).values("who").distinct(),
+    }
+    sql = {name: part.order_by().query.sql_with_params() for name, part in parts.items()}
+    params = (*sql["steps"][1], *sql["contacts"][1], *sql["scores"][1], query.window_days * 86_400_000,
+              *sql["customers"][1])  # fmt: skip
+    figures: dict[tuple, Handover] = {}
+    inside: dict[tuple, tuple] = {}
     ranked: dict[tuple, dict] = defaultdict(dict)
+    everyone = (0, 0, 0)
     with connection.cursor() as cursor:
-        cursor.execute(WAIT_RANKS % sql, params)
-        for a, b, n, rank, seconds in cursor.fetchall():
-            ranked[(a, b, n)][rank] = seconds
+        contacts_cte = "MATERIALIZED" if connection.vendor == "sqlite" else "NOT MATERIALIZED"
+        cursor.execute(FIGURES.format(contacts_cte=contacts_cte, **{name: text for name, (text, _) in sql.items()}),
+                       params)  # fmt: skip
+        for kind, a, b, *values, seconds in cursor.fetchall():
+            if kind == "t":
+                report.transitions, report.unknown = values[0], values[1] or 0
+            elif kind == "c":
+                everyone = tuple(values[:3])
+            elif kind == "h":
+                crossing, again, *tally = values
+                figures[(a, b)] = Handover(None, None, cases=crossing, recontacted=again,
+                                           recontact=share(again, crossing))  # fmt: skip
+                inside[(a, b)] = tuple(tally)
+            else:
+                ranked[(a, b, values[0])][values[1]] = seconds
     for (a, b, n), values in ranked.items():
         item = figures[(a, b)]
         item.transitions = n
         item.median_seconds, item.p90_seconds = _quantile(values, n, 0.5), _quantile(values, n, 0.9)
+    return figures, inside, everyone
 
 
 def _quantile(at_rank: dict, total: int, q: float) -> float:
@@ -245,7 +297,7 @@ def _quantile(at_rank: dict, total: int, q: float) -> float:
 
 def _latest_scores(query: HandoverQuery):
     """Per customer their latest NPS answer (0–10), as rows (customer_id, nps): from the period's first day on, up
-    to its last day plus the window (feedback follows the journey). Ranked once in the database, then joined."""
+    to its last day plus the window (feedback follows the journey). Ranked once in the database."""
     answers = Feedback.objects.filter(nps__isnull=False, customer__isnull=False)
     if query.filters.start:
         answers = answers.filter(responded_at__gte=_day_start(query.filters.start))
@@ -258,51 +310,6 @@ def _latest_scores(query: HandoverQuery):
 
 def _day_start(day) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
-
-
-# Per group of rows: distinct customers who are promoters, detractors, and who answered at all. The latest answers
-# are ranked once per query into a materialised CTE; the three sets are non-correlated IN subqueries over it (SQLite
-# builds a temporary index, PostgreSQL a hashed subplan), so no plan can fall back to pairing every row with every
-# answer (a left join of the answers did that on SQLite with a period: 10x slower) and the window runs once, not
-# three times.
-TALLY = """
-WITH s AS MATERIALIZED ({scores})
-SELECT {group}
-  COUNT(DISTINCT CASE WHEN c.who IN (SELECT customer_id FROM s WHERE s.nps >= 9) THEN c.who END),
-  COUNT(DISTINCT CASE WHEN c.who IN (SELECT customer_id FROM s WHERE s.nps <= 6) THEN c.who END),
-  COUNT(DISTINCT CASE WHEN c.who IN (SELECT customer_id FROM s) THEN c.who END)
-FROM ({rows}) c
-{group_by}
-"""
-
-
-def _tally(rows, scores, group: str = "") -> list[tuple]:
-    """`rows` selects `who` (the customer id) and the `group` columns; returns (*group, promoters, detractors, n)."""
-    rows_sql, rows_params = rows.query.sql_with_params()
-    scores_sql, scores_params = scores.query.sql_with_params()
-    sql = TALLY.format(group=f"{group}," if group else "", scores=scores_sql, rows=rows_sql,
-                       group_by=f"GROUP BY {group}" if group else "")  # fmt: skip
-    with connection.cursor() as cursor:
-        cursor.execute(sql, (*scores_params, *rows_params))
-        return cursor.fetchall()
-
-
-def _all_customers(cases, scores) -> tuple[int, int, int]:
-    """(promoters, detractors, answers) over the distinct customers of the selected cases."""
-    customers = cases.filter(customer__isnull=False).annotate(who=F("customer_id")).values("who").distinct()
-    return tuple(_tally(customers.order_by(), scores)[0])
-
-
-def _satisfaction(crossings, scores, figures: dict, everyone: tuple) -> None:
-    """NPS of the customers whose case crossed A → B against all other customers of the selected cases
-    (everyone minus the crossing ones: each customer is in exactly one of the two groups)."""
-    crossing = crossings.filter(case__customer__isnull=False).annotate(who=F("case__customer_id"))
-    for a, b, *counts in _tally(crossing.values("a", "b", "who").order_by(), scores, group="c.a, c.b"):
-        item = figures[(a, b)]
-        inside = tuple(counts)
-        outside = tuple(total - part for total, part in zip(everyone, inside, strict=True))
-        item.crossed, item.rest = nps(*inside), nps(*outside)
-        item.difference = nps_difference(inside, outside)
 
 
 def _case_handovers(filters: Filters, figures: dict) -> None:

@@ -231,7 +231,7 @@ def test_api_and_command_give_the_same_figures(client, log, reader, tmp_path):
 def test_report_takes_a_fixed_number_of_queries(log, django_assert_num_queries):
     _write([(f"n{i}", name, m, "") for i in range(20) for name, m in (("Order", 0), ("Visit", 5), ("Call", 9))],
            log_name="more")  # fmt: skip
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(3):
         handover_report(HandoverQuery(min_n=2))
 
 
