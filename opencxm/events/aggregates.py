@@ -41,7 +41,7 @@ def refresh(log_ids: Iterable[int], *, apps=None) -> None:
     historical models (the migration that fills the tables for existing data)."""
     models = _models(apps)
     for log_id in [*sorted(set(log_ids)), None]:
-        _refresh_one(models, log_id)
+        _refresh_one(models, log_id, bounded=apps is None)
 
 
 def _models(apps):
@@ -52,13 +52,24 @@ def _models(apps):
     return tuple(apps.get_model("events", name) for name in ("Case", "Transition", "EdgeSummary", "VariantSummary"))
 
 
-def _refresh_one(models, log_id: int | None) -> None:
+# Whole-log summaries with exact percentiles are kept for logs (and all logs together) of at most this many
+# directly-follows steps: ranking every step of the log on each write costs ~12 s at 8.2M steps (SQLite). A
+# larger log keeps no summary rows and is read from its month rows like a period (counts exact, median/p90
+# within ALPHA); selectors._discover_whole falls back when it finds no summary.
+SUMMARY_MAX_TRANSITIONS = 250_000
+
+
+def _refresh_one(models, log_id: int | None, *, bounded: bool = True) -> None:
+    """`bounded`: skip logs beyond SUMMARY_MAX_TRANSITIONS (not in the migration that first fills the summaries,
+    which runs before the month rows exist)."""
     case_model, transition_model, edge_model, variant_model = models
     cases = case_model.objects.filter(variant__isnull=False)
     if log_id is not None:
         cases = cases.filter(log_id=log_id)
     edge_model.objects.filter(log_id=log_id).delete()
     variant_model.objects.filter(log_id=log_id).delete()
+    if bounded and _steps_beyond_summary(log_id):
+        return
     logs = list(cases.values_list("log_id", flat=True).distinct()[:2])
     if log_id is None and len(logs) == 1:  # all cases are in one log: all logs = that log, no second ranking
         _copy_all_logs(models, logs[0])
@@ -76,6 +87,15 @@ def _refresh_one(models, log_id: int | None) -> None:
         ],
         batch_size=5000,
     )  # fmt: skip
+
+
+def _steps_beyond_summary(log_id: int | None) -> bool:
+    """More steps than SUMMARY_MAX_TRANSITIONS in this log (None: all logs), counted on the month rows (written
+    before the summaries on every write, services.cases_refresh)."""
+    from opencxm.events.models import MonthEdge
+
+    steps = MonthEdge.objects.filter(**({"log_id": log_id} if log_id is not None else {})).aggregate(n=Sum("count"))
+    return (steps["n"] or 0) > SUMMARY_MAX_TRANSITIONS
 
 
 def _copy_all_logs(models, log_id: int) -> None:

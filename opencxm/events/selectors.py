@@ -473,6 +473,8 @@ def _discover_whole(filters: Filters) -> Discovery:
     scope = Q(log__public_id=filters.log) if filters.log else Q(log__isnull=True)
     variants = VariantSummary.objects.filter(scope).order_by("-cases", "variant_id")
     stored_paths = list(variants.values_list("variant_id", "cases", "variant__path"))
+    if not stored_paths:  # a log beyond aggregates.SUMMARY_MAX_TRANSITIONS (or none): from its month rows
+        return _discover_days(filters)
     rows = [{"variant_id": variant_id, "n": n} for variant_id, n, _path in stored_paths]
     names, result = _tally(rows, {variant_id: path for variant_id, _n, path in stored_paths})
     stored = EdgeSummary.objects.filter(scope).values_list(

@@ -315,9 +315,9 @@ def cases_refresh(*, case_ids: Iterable[int], paths: dict[int, list] | None = No
             if case_id in known and known[case_id]:
                 steps_of[case_id] = sorted(known[case_id], key=_step_time)  # stable: ties keep arrival order
         _store_cases(steps_of, stale=read)
-    if logs:
-        aggregates.refresh(logs)
+    if logs:  # day and month rows first: the summaries look at the month rows for the log's size
         aggregates.refresh_days(days_before | aggregates.case_days(case_ids))
+        aggregates.refresh(logs)
 
 
 def _step_time(step: tuple):

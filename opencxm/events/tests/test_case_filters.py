@@ -245,3 +245,24 @@ def test_the_page_and_the_command_say_the_durations_are_estimated_from_a_sample(
     call_command("journeys", "discover", "--channel", "web", "--output", str(output))
     written = json.loads(output.read_text())
     assert written["cases"] == 300 and 20 <= written["duration_sample_cases"] < 300
+
+
+@pytest.mark.django_db
+def test_a_log_beyond_the_summary_size_is_read_from_its_month_rows(monkeypatch):
+    """Whole-log summaries rank every step of the log on each write; beyond SUMMARY_MAX_TRANSITIONS a log keeps
+    none and a whole-log request reads the month rows (exact counts, percentiles within ALPHA)."""
+    from opencxm.events.models import EdgeSummary, VariantSummary
+
+    monkeypatch.setattr(aggregates, "SUMMARY_MAX_TRANSITIONS", 4)
+    write_events([("k1", "A", 0), ("k1", "B", 10), ("k2", "A", 0), ("k2", "B", 30)], log="small")
+    write_events([(f"k{i}", name, i * 7 + m) for i in range(5) for name, m in (("A", 0), ("B", 3), ("C", 9))],
+                 log="large")  # fmt: skip
+    small, large = EventLog.objects.get(name="small"), EventLog.objects.get(name="large")
+    assert VariantSummary.objects.filter(log=small).exists() and EdgeSummary.objects.filter(log=small).exists()
+    assert not VariantSummary.objects.filter(log=large).exists() and not EdgeSummary.objects.filter(log=large).exists()
+    assert not VariantSummary.objects.filter(log__isnull=True).exists()  # all logs together: 12 steps
+    exact = selectors.discover(selectors.Filters(log=str(small.public_id)))
+    assert not exact.approximate
+    for filters in (selectors.Filters(log=str(large.public_id)), selectors.Filters()):
+        result = _assert_equivalent(filters)
+        assert result.approximate and result.cases == (5 if filters.log else 7)

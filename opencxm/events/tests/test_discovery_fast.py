@@ -87,7 +87,8 @@ def test_fill_for_existing_data_equals_maintained_summaries():
     kept = _summaries()
     EdgeSummary.objects.all().delete()
     VariantSummary.objects.all().delete()
-    assert selectors.discover(selectors.Filters()).cases == 0  # proves the fast path reads the summaries
+    # with summaries the answer is exact; without, it comes from the month rows (a log beyond the summary size)
+    assert selectors.discover(selectors.Filters()).approximate
     aggregates.refresh(EventLog.objects.values_list("id", flat=True), apps=django_apps)  # as migration 0004 does
     assert _summaries() == kept
     _both("one")
