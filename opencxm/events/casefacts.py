@@ -14,17 +14,24 @@ cases in SQL).
 from collections.abc import Iterable
 
 from django.db import connection
+from django.db.models import Q
 
 from opencxm.events import bulk
 
 
 def _models(apps):
-    names = ("Variant", "VariantStep", "Case", "CaseChannel", "Event")
+    names = ("Variant", "VariantStep", "Case", "CaseChannel", "Event", "CaseStep", "Transition")
     if apps is None:
         from opencxm.events import models
 
         return tuple(getattr(models, name) for name in names)
-    return tuple(apps.get_model("events", name) for name in names)
+    found = []
+    for name in names:  # a migration's historical models: None for those that do not exist yet (CaseStep: 0009)
+        try:
+            found.append(apps.get_model("events", name))
+        except LookupError:
+            found.append(None)
+    return tuple(found)
 
 
 def _table(model) -> str:
@@ -56,7 +63,7 @@ def write_variant_steps(paths: dict[int, list[int]], *, apps=None) -> None:
 
 def refresh_case_channels(case_ids: list[int], *, stale: Iterable[int] = (), apps=None) -> None:
     """Rewrite the channel rows of these cases from their events; `stale`: those that may have rows already."""
-    *_, case_channel, event_model = _models(apps)
+    _v, _s, _c, case_channel, event_model, _cs, _t = _models(apps)
     stale = sorted(set(stale))
     for start in range(0, len(stale), bulk.SELECT_CHUNK):
         case_channel.objects.filter(case_id__in=stale[start : start + bulk.SELECT_CHUNK])._raw_delete(
@@ -78,9 +85,10 @@ def refresh_case_channels(case_ids: list[int], *, stale: Iterable[int] = (), app
             cursor.execute(f"{insert} IN ({', '.join(['%s'] * len(chunk))})", chunk)
 
 
-def fill(*, apps=None) -> None:
-    """Steps of every variant that has none and the channel rows of every case (existing data)."""
-    variant_model, step_model, _case, case_channel, event_model = _models(apps)
+def fill(*, apps=None, with_case_steps: bool = True) -> None:
+    """Steps of every variant that has none, the channel rows of every case and (`with_case_steps`: not in
+    migration 0008, before the table exists) the CaseStep rows of every case (existing data)."""
+    variant_model, step_model, _case, case_channel, event_model, *_ = _models(apps)
     missing = (
         variant_model.objects.exclude(id__in=step_model.objects.values("variant_id"))
         .filter(length__gt=0)
@@ -96,3 +104,68 @@ def fill(*, apps=None) -> None:
         )
         if connection.vendor == "postgresql":  # row estimates for the filters' plans right away
             cursor.execute(f"ANALYZE {_table(case_channel)}, {_table(step_model)}")
+    if with_case_steps:
+        rebuild_case_steps(apps=apps)
+
+
+def code(department_id: int | None, activity_id: int) -> int:
+    """A step side as CaseStep stores it: the recorded department as -id, else the activity as +id."""
+    return -department_id if department_id else activity_id
+
+
+def write_case_steps(transitions: list[tuple], *, stale: Iterable[int] = ()) -> None:
+    """CaseStep rows from the transitions just written, (case, from, to, seconds, from department, to
+    department, at) tuples: for each case with a recorded department, its distinct steps as codes. `stale`:
+    cases that may have rows already (deleted first)."""
+    _v, _s, _c, _cc, _e, case_step, _t = _models(None)
+    stale = sorted(set(stale))
+    for start in range(0, len(stale), bulk.SELECT_CHUNK):
+        case_step.objects.filter(case_id__in=stale[start : start + bulk.SELECT_CHUNK])._raw_delete(case_step.objects.db)
+    steps: dict[int, set] = {}
+    recorded: set[int] = set()
+    for case_id, a, b, _seconds, d1, d2, *_ in transitions:
+        steps.setdefault(case_id, set()).add((code(d1, a), code(d2, b)))
+        if d1 or d2:
+            recorded.add(case_id)
+    rows = [(case_id, f, t) for case_id in sorted(recorded) for f, t in sorted(steps[case_id])]
+    if rows:
+        bulk.insert(case_step, ["case", "from_code", "to_code"], rows, adapted=True)
+
+
+STEPS_SELECT = """
+SELECT DISTINCT case_id,
+       CASE WHEN from_department_id IS NULL THEN from_activity_id ELSE -from_department_id END,
+       CASE WHEN to_department_id IS NULL THEN to_activity_id ELSE -to_department_id END
+FROM {transition} WHERE case_id IN (
+    SELECT case_id FROM {transition} WHERE from_department_id IS NOT NULL
+    UNION SELECT case_id FROM {transition} WHERE to_department_id IS NOT NULL)
+"""
+
+
+def rebuild_case_steps(case_ids: list[int] | None = None, *, apps=None) -> None:
+    """Rewrite the CaseStep rows of these cases (None: all) from their transitions, in the database (existing
+    data, and after a department was deleted: its steps now fall back to the touchpoint owners)."""
+    _v, _s, _c, _cc, _e, case_step, transition = _models(apps)
+    select = STEPS_SELECT.format(transition=_table(transition))
+    insert = f"INSERT INTO {_table(case_step)} (case_id, from_code, to_code) {select}"  # noqa: S608
+    with connection.cursor() as cursor:
+        if case_ids is None:
+            case_step.objects.all()._raw_delete(case_step.objects.db)
+            cursor.execute(insert)
+            if connection.vendor == "postgresql":
+                cursor.execute(f"ANALYZE {_table(case_step)}")
+            return
+        ids = sorted(set(case_ids))
+        for start in range(0, len(ids), bulk.SELECT_CHUNK):
+            chunk = ids[start : start + bulk.SELECT_CHUNK]
+            case_step.objects.filter(case_id__in=chunk)._raw_delete(case_step.objects.db)
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"{insert} AND case_id IN ({marks})", chunk)
+
+
+def department_deleted(department_id: int) -> None:
+    """The cases whose steps named this department get their rows again (those steps now fall back to the
+    touchpoint owners; the transitions' department was set empty by the deletion)."""
+    _v, _s, _c, _cc, _e, case_step, _t = _models(None)
+    named = case_step.objects.filter(Q(from_code=-department_id) | Q(to_code=-department_id))
+    rebuild_case_steps(list(named.values_list("case_id", flat=True).distinct()))

@@ -157,6 +157,28 @@ class CaseChannel(models.Model):
         return f"{self.case_id}: {self.channel_id}"
 
 
+class CaseStep(models.Model):
+    """For a case with at least one event that records its department: the distinct directly-follows steps of
+    the case as department sources, each side either the recorded department (-id) or the activity (+id) whose
+    touchpoint owner stands in for it when the event records none. Read at request time against the current
+    touchpoint owners, these give the handover filter exactly without scanning transitions; a case with no
+    recorded department has no rows (its handovers follow from its variant, VariantStep). Rewritten with the
+    case's transitions (services._store_cases); deleting a department rewrites the rows that name it."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False)
+    from_code = models.IntegerField()
+    to_code = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "from_code", "to_code"], name="events_casestep_unique"),
+        ]
+        indexes = [models.Index(fields=["from_code", "to_code", "case"], name="events_casestep_codes")]
+
+    def __str__(self):
+        return f"{self.case_id}: {self.from_code} -> {self.to_code}"
+
+
 class Transition(models.Model):
     """A directly-follows pair within one case: `to_activity` came right after `from_activity`."""
 

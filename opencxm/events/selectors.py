@@ -22,18 +22,19 @@ from django.db.models import (
     Value,
     Window,
 )
-from django.db.models.functions import Coalesce, FirstValue
+from django.db.models.functions import FirstValue
 from django.db.models.lookups import LessThan
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opencxm.accounts.models import Department
-from opencxm.events import aggregates, bulk
+from opencxm.events import aggregates, bulk, casefacts
 from opencxm.events.models import (
     Activity,
     Case,
     CaseChannel,
+    CaseStep,
     DayEdge,
     DayVariant,
     EdgeSummary,
@@ -233,28 +234,27 @@ def _with_handover(cases, text: str):
     """A directly-follows step of the case goes from a step of department A to a step of department B. A
     step's department is the one recorded on its event, else the owner of the activity's touchpoint.
 
-    While no event records a department (the steps' departments all come from the touchpoints), that is a
-    property of the path: the cases whose variant has a step from an activity owned by A to one owned by B
-    (casefacts.VariantStep). Otherwise the cases' transitions are looked at."""
+    Never by scanning transitions (casefacts.py): a case none of whose events records a department hands over
+    where its variant has a step from an activity owned by A to one owned by B (VariantStep); a case with a
+    recorded department has its steps as CaseStep codes. Owners are read now, so a remapped activity or a new
+    owner counts at once."""
     codes = parse_handover(text)
     found = dict(Department.objects.filter(code__in=codes).values_list("code", "id"))
     for code in codes:
         if code not in found:
             raise FilterError(_("Unknown department “%(code)s”.") % {"code": code})
     source, target = found[codes[0]], found[codes[1]]
-    recorded = (
-        Transition.objects.filter(from_department__isnull=False).exists()
-        or Transition.objects.filter(to_department__isnull=False).exists()
+    owned = {d: list(Activity.objects.filter(touchpoint__owner_department_id=d).values_list("id", flat=True))
+             for d in (source, target)}  # fmt: skip
+    # cases without a recorded department: through their variant's steps (activities owned by A then by B)
+    by_path = VariantStep.objects.filter(from_activity__in=owned[source], to_activity__in=owned[target])
+    unrecorded = Q(path__in=by_path.values("variant_id")) & ~Exists(CaseStep.objects.filter(case_id=OuterRef("pk")))
+    # cases with one: their steps as codes, a recorded department (-id) or an activity owned by it (+id)
+    by_steps = CaseStep.objects.filter(
+        from_code__in=[casefacts.code(source, 0), *owned[source]],
+        to_code__in=[casefacts.code(target, 0), *owned[target]],
     )
-    if not recorded:
-        owned = {d: Activity.objects.filter(touchpoint__owner_department_id=d).values("id") for d in (source, target)}
-        steps = VariantStep.objects.filter(from_activity__in=owned[source], to_activity__in=owned[target])
-        return cases.filter(path__in=steps.values("variant_id"))
-    steps = Transition.objects.filter(case_id=OuterRef("pk")).annotate(
-        source=Coalesce("from_department_id", "from_activity__touchpoint__owner_department_id"),
-        target=Coalesce("to_department_id", "to_activity__touchpoint__owner_department_id"),
-    )
-    return cases.filter(Exists(steps.filter(source=source, target=target)))
+    return cases.filter(unrecorded | Q(id__in=by_steps.values("case_id")))
 
 
 def _day_start(day: date) -> datetime:

@@ -345,6 +345,7 @@ def _store_cases(paths: dict[int, list], *, stale: list[int]) -> None:
     fields = ["case", "from_activity", "to_activity", "seconds", "from_department", "to_department", "at"]
     bulk.insert(Transition, fields, transitions, adapted=True)
     casefacts.refresh_case_channels(list(paths), stale=stale)
+    casefacts.write_case_steps(transitions, stale=stale)
     cases = [
         (known[keys[cid]], stamp(steps[0][1]), stamp(steps[-1][1]), len(steps), cid) for cid, steps in paths.items()
     ]

@@ -8,7 +8,7 @@ def fill(apps, schema_editor):
     """Steps of the variants and channels of the cases that exist, written as every later write does."""
     from opencxm.events import casefacts
 
-    casefacts.fill(apps=apps)
+    casefacts.fill(apps=apps, with_case_steps=False)
 
 
 class Migration(migrations.Migration):

@@ -13,7 +13,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from opencxm.events import aggregates, casefacts, selectors
-from opencxm.events.models import Activity, Case, CaseChannel, EventLog, Transition, Variant, VariantStep
+from opencxm.events.models import (
+    Activity,
+    Case,
+    CaseChannel,
+    CaseStep,
+    EventLog,
+    Transition,
+    Variant,
+    VariantStep,
+)
 from opencxm.touchpoints.models import Channel
 from tests import factories as f
 from tests.factories_events import write_events
@@ -43,10 +52,15 @@ def _assert_equivalent(filters: selectors.Filters) -> selectors.Discovery:
 
 
 def _map(owners: dict[str, str]) -> None:
-    """Map activities to touchpoints owned by these departments (codes, created when missing)."""
+    """Map activities to a touchpoint owned by these departments (codes; both created once and reused)."""
+    from opencxm.touchpoints.models import Touchpoint
+
     for name, code in owners.items():
         department = f.DepartmentFactory(code=code, name=code.title()) if not _exists(code) else _department(code)
-        Activity.objects.filter(name=name).update(touchpoint=f.TouchpointFactory(owner_department=department))
+        touchpoint = Touchpoint.objects.filter(code=f"TP-{code}").first() or f.TouchpointFactory(
+            code=f"TP-{code}", owner_department=department
+        )
+        Activity.objects.filter(name=name).update(touchpoint=touchpoint)
 
 
 def _exists(code: str) -> bool:
@@ -78,25 +92,86 @@ def test_handover_through_the_variants_steps_equals_the_transitions(rows, second
     assert result.cases >= 0 and later.cases >= 0
 
 
-@pytest.mark.django_db
-def test_handover_with_recorded_departments_looks_at_the_transitions():
-    """An event that records its department overrides the touchpoint's owner: then the cases' transitions
-    are read (the variant alone cannot tell)."""
+MIXED = st.lists(
+    st.tuples(st.sampled_from(["c1", "c2", "c3", "c4", "c5", "c6"]), st.sampled_from("ABCD"), st.integers(0, 4000),
+              st.sampled_from(["", "", "", "sales", "field", "service", "legal"])),
+    min_size=1,
+    max_size=30,
+)  # fmt: skip
+
+
+def _write_mixed(rows, log: str) -> None:
+    """(case, activity, minutes, department recorded on the event or "") rows."""
+    from datetime import timedelta
+
     from opencxm.events import services
     from opencxm.events.records import EventRecord
     from tests.factories_events import T0
 
+    records = [EventRecord(case=c, activity=a, timestamp=T0 + timedelta(minutes=m), department=d,
+                           where={"index": i}) for i, (c, a, m, d) in enumerate(rows)]  # fmt: skip
+    services.events_write(actor=None, log_name=log, records=records)
+
+
+def _reference(handover: str, log: str) -> set[int]:
+    """The cases with a step from department A to B, each step's department resolved in Python: the one
+    recorded on the event, else the owner of the activity's touchpoint (now)."""
+    from opencxm.accounts.models import Department
+
+    source, target = (Department.objects.filter(code=code).values_list("id", flat=True).first()
+                      for code in handover.split(":"))  # fmt: skip
+    owner = dict(Activity.objects.values_list("id", "touchpoint__owner_department_id"))
+    found = set()
+    for case_id, a, b, d1, d2 in Transition.objects.filter(case__log__name=log).values_list(
+        "case_id", "from_activity_id", "to_activity_id", "from_department_id", "to_department_id"
+    ):
+        if (d1 or owner[a], d2 or owner[b]) == (source, target):
+            found.add(case_id)
+    return found
+
+
+def _selected(handover: str, log: str) -> set[int]:
+    log_id = str(EventLog.objects.get(name=log).public_id)
+    return set(selectors.cases_for(selectors.Filters(log=log_id, handover=handover)).values_list("id", flat=True))
+
+
+@pytest.mark.django_db
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=MIXED, second=MIXED)
+def test_handover_selection_equals_a_step_by_step_resolution(rows, second):
+    """Some events record their department, others fall back to the touchpoint owner; the selection through
+    the variants' steps and the CaseStep codes equals resolving every step in Python, after remapping, after a
+    second write (cases grow, gain or lose recorded departments) and after a department is deleted."""
+    name = f"mixed-{next(counter)}"
+    for code in ("sales", "field", "service", "legal"):
+        if not _exists(code):
+            f.DepartmentFactory(code=code, name=code.title())
+    _map({"A": "sales", "B": "field", "C": "service"})
+    _write_mixed(rows, name)
+    for handover in HANDOVERS:
+        assert _selected(handover, name) == _reference(handover, name), handover
+    _map({"D": "field", "A": "service"})
+    _write_mixed(second, name)
+    for handover in HANDOVERS:
+        assert _selected(handover, name) == _reference(handover, name), handover
+    for handover in ("legal:field", "sales:legal"):
+        assert _selected(handover, name) == _reference(handover, name), handover
+    _department("legal").delete()  # owns no touchpoint: its recorded steps fall back to the owners
+    for handover in HANDOVERS:
+        assert _selected(handover, name) == _reference(handover, name), handover
+
+
+@pytest.mark.django_db
+def test_handover_with_recorded_departments():
+    """An event that records its department overrides the touchpoint's owner."""
     write_events([("k1", "A", 0), ("k1", "B", 10), ("k2", "A", 0), ("k2", "B", 20)])
     _map({"A": "sales", "B": "field", "C": "service"})
     f.DepartmentFactory(code="legal", name="Legal")
-    from datetime import timedelta
-
-    services.events_write(actor=None, log_name="test-log", records=[
-        EventRecord(case="k3", activity="A", timestamp=T0, department="legal"),
-        EventRecord(case="k3", activity="B", timestamp=T0 + timedelta(minutes=5)),
-    ])  # fmt: skip
+    _write_mixed([("k3", "A", 0, "legal"), ("k3", "B", 5, "")], "test-log")
     assert _assert_equivalent(selectors.Filters(handover="sales:field")).cases == 2  # k3 starts in legal
     assert _assert_equivalent(selectors.Filters(handover="legal:field")).cases == 1
+    assert CaseStep.objects.filter(case__key=_key("k3")).count() == 1  # only the case with a recorded department
+    assert not CaseStep.objects.exclude(case__key=_key("k3")).exists()
 
 
 @pytest.mark.django_db
