@@ -248,7 +248,10 @@ def _with_handover(cases, text: str):
              for d in (source, target)}  # fmt: skip
     # cases without a recorded department: through their variant's steps (activities owned by A then by B)
     by_path = VariantStep.objects.filter(from_activity__in=owned[source], to_activity__in=owned[target])
-    unrecorded = Q(path__in=by_path.values("variant_id")) & ~Exists(CaseStep.objects.filter(case_id=OuterRef("pk")))
+    unrecorded = Q(path__in=by_path.values("variant_id"))
+    if not CaseStep.objects.exists():  # no event records a department anywhere: the variants tell it all
+        return cases.filter(unrecorded)
+    unrecorded &= ~Exists(CaseStep.objects.filter(case_id=OuterRef("pk")))
     # cases with one: their steps as codes, a recorded department (-id) or an activity owned by it (+id)
     by_steps = CaseStep.objects.filter(
         from_code__in=[casefacts.code(source, 0), *owned[source]],
