@@ -39,18 +39,20 @@ SEGMENTS = ["private", "business", "premium"]
 NOW = "2026-06-01 00:00:00"
 
 
-def _database(engine: str, reuse: bool) -> str:
+def _database(engine: str, reuse: bool, suffix: str = "") -> str:
     if engine == "sqlite":
+        path = SQLITE.with_name(SQLITE.stem + suffix + SQLITE.suffix)
         if not reuse:
-            SQLITE.unlink(missing_ok=True)
-        return f"sqlite:///{SQLITE}"
+            path.unlink(missing_ok=True)
+        return f"sqlite:///{path}"
+    name = PG_NAME + suffix
     if not reuse:
         import psycopg
 
         with psycopg.connect(f"{PG}/postgres", autocommit=True) as connection:
-            connection.execute(f"DROP DATABASE IF EXISTS {PG_NAME}")
-            connection.execute(f"CREATE DATABASE {PG_NAME}")
-    return f"{PG}/{PG_NAME}"
+            connection.execute(f"DROP DATABASE IF EXISTS {name}")
+            connection.execute(f"CREATE DATABASE {name}")
+    return f"{PG}/{name}"
 
 
 def _paths(rng: random.Random) -> list[tuple[list[str], list[int]]]:
@@ -114,15 +116,18 @@ def _setup():
     for n, (name, (kind, code)) in enumerate(ACTIVITIES.items()):
         touchpoint = Touchpoint.objects.create(code=f"TP-S{n}", name=name, channel=channels[kind],
                                                owner_department=departments[code])  # fmt: skip
-        activities[name] = (Activity.objects.create(name=name, touchpoint=touchpoint).pk, channels[kind].pk)
+        activities[name] = (Activity.objects.create(name=name, touchpoint=touchpoint).pk, channels[kind].pk,
+                            departments[code].pk)  # fmt: skip
     segments = [Segment.objects.create(code=code, name=code.title()).pk for code in SEGMENTS]
     topics = [Topic.objects.create(key=key, name_de=key, name_en=key).pk for key in ("waiting", "price")]
     source = DataSource.objects.create(name="scale survey", kind="survey")
     return EventLog.objects.create(name="scale"), activities, segments, topics, source
 
 
-def generate(events: int, seed: int = 11) -> dict:
-    """About `events` synthetic events in SQL; returns what was written and how long each part took."""
+def generate(events: int, seed: int = 11, departments: bool = False) -> dict:
+    """About `events` synthetic events in SQL; returns what was written and how long each part took.
+    `departments`: every third event (by case and position) records its department (its touchpoint's owner),
+    so that those cases' handovers are read from CaseStep rows instead of their variant."""
     from django.db import connection, transaction
 
     from opencxm.events.models import Variant
@@ -139,7 +144,7 @@ def generate(events: int, seed: int = 11) -> dict:
         cursor.execute("CREATE TEMP TABLE bench_slot (slot integer PRIMARY KEY, variant integer, length integer, "
                        "last_minute integer)")  # fmt: skip
         cursor.execute("CREATE TEMP TABLE bench_step (slot integer, pos integer, activity integer, channel integer, "
-                       "minute integer, PRIMARY KEY (slot, pos))")  # fmt: skip
+                       "minute integer, department integer, PRIMARY KEY (slot, pos))")  # fmt: skip
         variants: dict[tuple, int] = {}
         slot_rows, step_rows = [], []
         for slot, (path, offsets) in enumerate(slots):
@@ -147,15 +152,21 @@ def generate(events: int, seed: int = 11) -> dict:
             if ids not in variants:
                 variants[ids] = Variant.objects.create(key=f"scale-{len(variants)}", path=list(ids), length=len(ids)).pk
             slot_rows.append((slot, variants[ids], len(ids), offsets[-1]))
-            step_rows += [(slot, pos, activities[name][0], activities[name][1], minute)
+            step_rows += [(slot, pos, activities[name][0], activities[name][1], minute, activities[name][2])
                           for pos, (name, minute) in enumerate(zip(path, offsets, strict=True))]  # fmt: skip
         cursor.executemany("INSERT INTO bench_slot VALUES (%s, %s, %s, %s)", slot_rows)
-        cursor.executemany("INSERT INTO bench_step VALUES (%s, %s, %s, %s, %s)", step_rows)
+        cursor.executemany("INSERT INTO bench_step VALUES (%s, %s, %s, %s, %s, %s)", step_rows)
         # per case i: slot, start (seconds after START), duration factor
         slot_of = f"((i * 2654435761) % {SLOTS})"
         start_of = "((i * 7919) % (365 * 86400))"
         factor = "(0.5 + (i % 97) / 48.0)"
         step_seconds = f"floor(st.minute * 60 * {factor})"
+
+        def recorded(step: str) -> str:
+            if not departments:
+                return "NULL"
+            return f"CASE WHEN (i + {step}.pos) % 3 = 0 THEN {step}.department END"
+
         part = time.perf_counter()
         cursor.execute(
             f"INSERT INTO feedback_customer (id, public_id, created_at, updated_at, pseudonym, segment_id, language, "
@@ -175,16 +186,17 @@ def generate(events: int, seed: int = 11) -> dict:
         part = time.perf_counter()
         cursor.execute(
             f"INSERT INTO events_event (case_id, activity_id, timestamp, lifecycle, channel_id, resource, attributes, "
-            f"dedup_key) SELECT i, st.activity, {sql.at(f'{start_of} + {step_seconds}')}, '', st.channel, '', '{{}}', "
-            f"{sql.text('i')} || '-' || {sql.text('st.pos')} "
+            f"dedup_key, department_id) SELECT i, st.activity, {sql.at(f'{start_of} + {step_seconds}')}, '', "
+            f"st.channel, '', '{{}}', {sql.text('i')} || '-' || {sql.text('st.pos')}, {recorded('st')} "
             f"FROM {sql.series(cases)} JOIN bench_step st ON st.slot = {slot_of} ORDER BY i, st.pos"
         )
         timings["events_seconds"] = time.perf_counter() - part
         part = time.perf_counter()
         nxt = step_seconds.replace("st.", "nx.")
         cursor.execute(
-            f"INSERT INTO events_transition (case_id, from_activity_id, to_activity_id, seconds, at) "
-            f"SELECT i, st.activity, nx.activity, {nxt} - {step_seconds}, {sql.at(f'{start_of} + {nxt}')} "
+            f"INSERT INTO events_transition (case_id, from_activity_id, to_activity_id, seconds, at, "
+            f"from_department_id, to_department_id) SELECT i, st.activity, nx.activity, {nxt} - {step_seconds}, "
+            f"{sql.at(f'{start_of} + {nxt}')}, {recorded('st')}, {recorded('nx')} "
             f"FROM {sql.series(cases)} JOIN bench_step st ON st.slot = {slot_of} "
             f"JOIN bench_step nx ON nx.slot = st.slot AND nx.pos = st.pos + 1"
         )
@@ -308,8 +320,10 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="time the log a previous run generated")
     parser.add_argument("--refill", action="store_true", help="with --reuse: fill the per-day rows again")
     parser.add_argument("--only", default="", help="comma-separated request names")
+    parser.add_argument("--departments", action="store_true",
+                        help="every third event records its department (own database: *_dept)")  # fmt: skip
     args = parser.parse_args()
-    os.environ["DATABASE_URL"] = _database(args.engine, args.reuse)
+    os.environ["DATABASE_URL"] = _database(args.engine, args.reuse, "_dept" if args.departments else "")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opencxm.config.settings")
     import django
 
@@ -329,7 +343,7 @@ def main() -> None:
         out["fill_days_seconds"] = fill_days()
     if not args.reuse:
         started = time.perf_counter()
-        out["generate"] = generate(args.events)
+        out["generate"] = generate(args.events, departments=args.departments)
         out["generate_seconds"] = round(time.perf_counter() - started, 1)
         out["fill_days_seconds"] = fill_days()
         out["fill_case_facts_seconds"] = fill_case_facts()
@@ -351,7 +365,8 @@ def main() -> None:
         out["requests"][name] = row = _timed(lambda filters=filters: selectors.discover(filters), args.runs)
         print(f"{name:30} {row}", flush=True)
     print(json.dumps(out, indent=1))
-    target = ROOT / "bench" / "results" / f"scale-{args.engine}-{out['events']}.json"
+    suffix = "-departments" if args.departments else ""
+    target = ROOT / "bench" / "results" / f"scale-{args.engine}-{out['events']}{suffix}.json"
     target.write_text(json.dumps(out, indent=1) + "\n")
 
 
