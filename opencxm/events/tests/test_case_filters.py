@@ -23,6 +23,7 @@ from opencxm.events.models import (
     Variant,
     VariantStep,
 )
+from opencxm.events.tests.test_discovery_days import _assert_equivalent, _close
 from opencxm.touchpoints.models import Channel
 from tests import factories as f
 from tests.factories_events import write_events
@@ -34,21 +35,6 @@ ROWS = st.lists(
 )
 HANDOVERS = ["sales:field", "field:sales", "sales:service", "field:service", "service:field"]
 counter = iter(range(10**6))
-
-
-def _close(fast: float, exact: float) -> bool:
-    return abs(fast - exact) <= aggregates.ALPHA * abs(exact) + 1e-9
-
-
-def _assert_equivalent(filters: selectors.Filters) -> selectors.Discovery:
-    fast, exact = selectors.discover(filters), selectors.discover(filters, summaries=False)
-    for name in ("cases", "events", "activities", "variants", "starts", "ends", "loops"):
-        assert getattr(fast, name) == getattr(exact, name), name
-    assert [(e.source, e.target, e.count) for e in fast.edges] == [(e.source, e.target, e.count) for e in exact.edges]
-    for mine, theirs in zip(fast.edges, exact.edges, strict=True):
-        assert _close(mine.median_seconds, theirs.median_seconds), (mine, theirs)
-        assert _close(mine.p90_seconds, theirs.p90_seconds), (mine, theirs)
-    return fast
 
 
 def _map(owners: dict[str, str]) -> None:
