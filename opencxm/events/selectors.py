@@ -317,6 +317,7 @@ SAMPLE_SLOTS = (1, 4, 16, 64, 256)
 RARE_EDGE = 5_000
 RARE_TOTAL = 50_000
 RARE_EDGES = 200
+RARE_VARIANTS = 5_000
 
 
 def _transitions_of(case_ids):
@@ -380,9 +381,11 @@ def _sampled_edges(cases, rows: list[dict], paths: dict, names: dict) -> tuple[l
             break
         rare.append(pair)
         total += n
+    rare_variants = sorted({variant for pair in rare for variant in variants_with[pair]})
+    if len(rare_variants) > RARE_VARIANTS:  # a bounded IN list (SQLite's variable limit): all from the sample
+        rare, rare_variants = [], []
     histograms = []
     if rare:
-        rare_variants = sorted({variant for pair in rare for variant in variants_with[pair]})
         pairs = Q()
         for a, b in rare:
             pairs |= Q(from_activity_id=a, to_activity_id=b)
