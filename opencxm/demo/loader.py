@@ -35,7 +35,8 @@ def load_demo(*, log=print, feedback_scale: float | None = None) -> list[str]:
     Afterwards the year of demo feedback and operational figures is loaded (`demo.feedback`, its own
     transactions, skipped when already there) at `feedback_scale` (default: the setting
     `OPENCXM_DEMO_FEEDBACK_SCALE`, else 1 = 52,000 responses; 0 loads none), and with it the goals and
-    their alerts as of the day after the demo year (`demo.goals`, no e-mail), and the customers' events of
+    their alerts as of the day after the demo year (`demo.goals`, no e-mail), the CX team's corrections of
+    comment analyses with the classifiers trained on them (`demo.corrections`), and the customers' events of
     that year built from their feedback (`demo.events`, log "Musterfrau AG Kundenkontakte").
     """
     log("Loading the demo company Musterfrau AG …")
@@ -64,6 +65,9 @@ def _load_feedback(scale: float | None, log) -> None:
         outcome = load_feedback(scale=scale, log=log)
         load_goals(feedback_changed=set(outcome.values()) != {"unchanged"}, log=log)
         _load_text_analytics(feedback_changed=set(outcome.values()) != {"unchanged"}, log=log)
+        from opencxm.demo.corrections import load_corrections
+
+        load_corrections(log=log)  # the CX team's corrections and the classifiers learnt from them
         from opencxm.demo.events import load_events
 
         load_events(scale=scale, log=log)  # the customers' year of events, from their feedback (demo.events)
