@@ -2,11 +2,9 @@
 
 import math
 from collections import Counter, defaultdict
-from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 
-from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
     BigIntegerField,
@@ -24,8 +22,8 @@ from django.db.models import (
     Value,
     Window,
 )
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import FirstValue
+from django.db.models.lookups import LessThan
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -286,68 +284,26 @@ def discover(filters: Filters, *, summaries: bool = True) -> Discovery:
         names, result = _tally(rows)
         result.edges = _edges(cases, names) if rows else []
         return result
-    with _selected(cases):
-        # the exact variant counts and, in the same pass, how many of the cases fall in each sample size
-        rows = _variant_rows()
-        paths = _paths([row["variant_id"] for row in rows])
-        names, result = _tally(rows, paths)
-        if not rows:
-            return result
-        result.approximate = True
-        if result.cases <= SAMPLE_ABOVE:
-            histograms = _raw_rows(aggregates.histogram_rows(_transitions_of_selected()))
-            result.edges = _named_edges(aggregates.edges_from_histograms(histograms), names)
-            return result
-        result.edges, result.sampled_cases = _sampled_edges(rows, paths, names)
+    # the exact variant counts and, in the same pass, how many of the cases fall in each sample size
+    slot = _sample_slot()
+    samples = {f"s{k}": Count("id", filter=LessThan(slot, k)) for k in SAMPLE_SLOTS}
+    grouped = cases.annotate(path_id=_variant_id()).values("path_id")
+    rows = [
+        {"variant_id": row.pop("path_id"), **row}
+        for row in grouped.annotate(n=Count("id"), **samples).order_by("-n", "path_id")
+    ]
+    paths = _paths([row["variant_id"] for row in rows])
+    names, result = _tally(rows, paths)
+    if not rows:
         return result
-
-
-SELECTED = "opencxm_selected_cases"
-
-
-@contextmanager
-def _selected(cases):
-    """The cases a filter selects, as a temporary table (id, variant `v`, sample slot): the filter (joins,
-    customer sets, steps) is evaluated once per request instead of once per query that reads the selection.
-    No transaction of its own (on SQLite that would take the write lock for a read); a table left behind by an
-    error is dropped by the next request on the connection."""
-    query = cases.annotate(v=_variant_id(), slot=_sample_slot()).values_list("id", "v", "slot")
-    try:
-        sql, params = query.query.sql_with_params()
-        create = f"CREATE TEMPORARY TABLE {SELECTED} AS {sql}"  # noqa: S608 - the ORM's SQL
-    except EmptyResultSet:  # a filter that can match nothing (e.g. a department that owns no activity)
-        create, params = f"CREATE TEMPORARY TABLE {SELECTED} (id bigint, v bigint, slot bigint)", ()
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {SELECTED}")
-        cursor.execute(create, params)
-        if connection.vendor == "postgresql":  # its size and slots, for the plans of the reads below
-            cursor.execute(f"ANALYZE {SELECTED}")
-        yield
-        cursor.execute(f"DROP TABLE {SELECTED}")
-
-
-def _variant_rows() -> list[dict]:
-    """Per variant of the selection: its cases `n` and, per k of SAMPLE_SLOTS, those in slots below k."""
-    sums = ", ".join(f"SUM(CASE WHEN slot < {k} THEN 1 ELSE 0 END)" for k in SAMPLE_SLOTS)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT v, COUNT(*), {sums} FROM {SELECTED} GROUP BY v")  # noqa: S608 - constants
-        found = cursor.fetchall()
-    rows = [{"variant_id": v, "n": n, **{f"s{k}": int(c) for k, c in zip(SAMPLE_SLOTS, counts, strict=True)}}
-            for v, n, *counts in found]  # fmt: skip
-    return sorted(rows, key=lambda row: (-row["n"], row["variant_id"]))
-
-
-def _transitions_of_selected(where: str = "", params: tuple = ()):
-    """The transitions of the selected cases (those matching `where` on the temporary table). PostgreSQL gets
-    the ids as one array literal (see _where_in: with a subquery it scans all transitions, 1.3 s at 8.2M,
-    instead of looking the cases up by the case index)."""
-    select = f"SELECT id FROM {SELECTED}" + (f" WHERE {where}" if where else "")  # noqa: S608 - constants
-    if connection.vendor != "postgresql":
-        return Transition.objects.filter(case_id__in=RawSQL(select, params))  # noqa: S611 - constant SQL, values as parameters
-    with connection.cursor() as cursor:
-        cursor.execute(select, params)
-        ids = [row[0] for row in cursor.fetchall()]
-    return Transition.objects.filter(_AnyOf("case_id", ids)) if ids else Transition.objects.none()
+    result.approximate = True
+    if result.cases <= SAMPLE_ABOVE:
+        transitions = Transition.objects.filter(case__in=cases.values("id"))
+        histograms = _raw_rows(aggregates.histogram_rows(transitions))
+        result.edges = _named_edges(aggregates.edges_from_histograms(histograms), names)
+        return result
+    result.edges, result.sampled_cases = _sampled_edges(cases, rows, paths, names)
+    return result
 
 
 # A case-level filter that selects more than SAMPLE_ABOVE cases reads the durations (median, p90) of its
@@ -364,6 +320,12 @@ RARE_EDGE = 5_000
 RARE_TOTAL = 50_000
 RARE_EDGES = 200
 RARE_VARIANTS = 5_000
+
+
+def _transitions_of(case_ids):
+    """The transitions of the cases this subquery selects (see _where_in: PostgreSQL cannot estimate how many
+    cases the sample slot keeps and would scan all transitions, 1.3 s at 8.2M, instead of using the case index)."""
+    return _where_in(Transition.objects.all(), "case_id", case_ids)
 
 
 def _where_in(queryset, column: str, ids):
@@ -406,7 +368,7 @@ def _sample_slot():
     return ExpressionWrapper(wrapped / Value(2**22), output_field=BigIntegerField())
 
 
-def _sampled_edges(rows: list[dict], paths: dict, names: dict) -> tuple[list[Edge], int]:
+def _sampled_edges(cases, rows: list[dict], paths: dict, names: dict) -> tuple[list[Edge], int]:
     counts: Counter = Counter()
     variants_with: dict[tuple, list[int]] = defaultdict(list)
     for row in rows:
@@ -429,14 +391,15 @@ def _sampled_edges(rows: list[dict], paths: dict, names: dict) -> tuple[list[Edg
         pairs = Q()
         for a, b in rare:
             pairs |= Q(from_activity_id=a, to_activity_id=b)
-        marks = ", ".join(["%s"] * len(rare_variants))
-        exact = _transitions_of_selected(f"v IN ({marks})", tuple(rare_variants)).filter(pairs)
+        their_cases = cases.filter(variant_id__in=rare_variants).values("id")
+        exact = Transition.objects.filter(case__in=their_cases).filter(pairs)
         histograms += _raw_rows(aggregates.histogram_rows(exact))
     k = next((k for k in SAMPLE_SLOTS if sum(row[f"s{k}"] for row in rows) >= SAMPLE_AT_LEAST), SAMPLE_SLOTS[-1])
     sampled = sum(row[f"s{k}"] for row in rows)
+    in_sample = cases.filter(LessThan(_sample_slot(), k)).values("id")
     rare_pairs = set(rare)
     histograms += [
-        row for row in _raw_rows(aggregates.histogram_rows(_transitions_of_selected("slot < %s", (k,))))
+        row for row in _raw_rows(aggregates.histogram_rows(_transitions_of(in_sample)))
         if (row[0], row[1]) not in rare_pairs
     ]  # fmt: skip
     durations = {(a, b): (median, p90) for a, b, _n, median, p90 in aggregates.edges_from_histograms(histograms)}
