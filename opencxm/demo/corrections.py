@@ -39,7 +39,6 @@ import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from unittest import mock
 
 from django.db.models import Q
 
@@ -240,15 +239,9 @@ def _correct(users: dict) -> int:
     topics = {topic.key: topic for topic in Topic.objects.filter(active=True)}
     rng = random.Random(SEED + 1)
     end = loop._cutoff() - timedelta(hours=8)  # before the training (see _train)
-    touched: dict[int, set] = {}
-
-    def refresh_later(*, source_id, days):  # one topic-rollup refresh per source at the end, see the docstring
-        touched.setdefault(source_id, set()).update(days)
-        return 0
-
-    with transaction.atomic():
-        with mock.patch.object(services, "topic_rollup_refresh", refresh_later):
-            services.enrich_feedback(feedback_ids=[c.feedback_id for c in plan])
+    # one topic-rollup refresh per source at the end (services.topic_rollups_deferred), not one per correction
+    with transaction.atomic(), services.topic_rollups_deferred():
+        services.enrich_feedback(feedback_ids=[c.feedback_id for c in plan])
         analyses = CommentAnalysis.objects.filter(feedback_id__in=[c.feedback_id for c in plan])
         analyses = {analysis.feedback_id: analysis for analysis in analyses}
         timed = []
@@ -268,14 +261,12 @@ def _correct(users: dict) -> int:
             remove = [topics[key] for key in sorted(correction.remove & current) if key in topics]
             if not (add or remove or correction.sentiment != analysis.sentiment_label):
                 continue
-            with loop.demo_clock(moment), mock.patch.object(services, "topic_rollup_refresh", refresh_later):
+            with loop.demo_clock(moment):
                 # the sentiment as read: a fix, or on a topic fix the right one confirmed
                 services.analysis_correct(
                     actor=actor, analysis=analysis, sentiment=correction.sentiment, add=add, remove=remove
                 )
             made += 1
-        for source_id, days in sorted(touched.items()):
-            services.topic_rollup_refresh(source_id=source_id, days=days)
     return made
 
 

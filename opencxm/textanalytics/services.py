@@ -3,6 +3,8 @@ training and the topic rollups that the analytics runner reads."""
 
 import hashlib
 import json
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
@@ -383,13 +385,39 @@ def _rollup_aggregates(prefix: str, counted: str) -> dict:
     return sums
 
 
+_deferred_rollups: ContextVar[dict | None] = ContextVar("opencxm_deferred_topic_rollups", default=None)
+
+
+@contextmanager
+def topic_rollups_deferred():
+    """Within this block, topic rollup refreshes are collected (per source, the union of the days) and run
+    once when it ends: for a batch of many corrections or analyses (the demo's corrections), the same rows
+    as refreshing after each one. Per context (thread, task), so other work is not affected."""
+    if _deferred_rollups.get() is not None:  # nested: the outer block refreshes
+        yield
+        return
+    touched: dict[int, set] = {}
+    token = _deferred_rollups.set(touched)
+    try:
+        yield
+    finally:
+        _deferred_rollups.reset(token)
+    for source_id, days in sorted(touched.items()):
+        topic_rollup_refresh(source_id=source_id, days=days)
+
+
 def topic_rollup_refresh(*, source_id: int, days) -> int:
-    """Recompute the topic rollup rows of one source for the given local days; returns rows written.
+    """Recompute the topic rollup rows of one source for the given local days; returns rows written (0 while
+    deferred, see topic_rollups_deferred).
 
     Rows: all analysed comments (topic empty), each subtopic, and each main topic (its own and its
     subtopics' comments, each once)."""
     wanted = sorted(set(days))
     if not wanted:
+        return 0
+    deferred = _deferred_rollups.get()
+    if deferred is not None:
+        deferred.setdefault(source_id, set()).update(wanted)
         return 0
     with transaction.atomic():
         TopicRollup.objects.filter(source_id=source_id, day__in=wanted).delete()

@@ -198,3 +198,30 @@ def test_erasing_a_customer_deletes_the_analyses_of_their_comments_and_refreshes
     assert totals() == (5, 2)
     assert CommentAnalysis.objects.count() == 5
     assert services.enrich_pending().processed == 0  # the blanked comment has nothing left to analyse
+
+
+def test_deferred_topic_rollups_equal_refreshing_after_each_correction(taxonomy, comments, world):
+    """topic_rollups_deferred collects the refreshes of a batch of corrections and runs them once at its end:
+    the same rows as refreshing after each correction (the demo corrects 240 comments this way)."""
+    from django.db import transaction
+
+    from opencxm.textanalytics.models import TopicRollup
+
+    services.enrich_pending()
+    app = taxonomy["app"]
+    analyses = list(CommentAnalysis.objects.order_by("id")[:3])
+
+    def rows():
+        fields = [f.name for f in TopicRollup._meta.concrete_fields if f.name != "id"]
+        return sorted(TopicRollup.objects.values_list(*fields), key=repr)
+
+    with transaction.atomic():
+        for analysis in analyses:
+            services.analysis_correct(actor=world.users["cx_team"], analysis=analysis, sentiment="negative", add=[app])
+        immediate = rows()
+        transaction.set_rollback(True)
+    with services.topic_rollups_deferred():
+        for analysis in analyses:
+            services.analysis_correct(actor=world.users["cx_team"], analysis=analysis, sentiment="negative", add=[app])
+        assert rows() != immediate  # nothing refreshed yet
+    assert rows() == immediate
