@@ -229,10 +229,9 @@ def refresh_logs_months(log_ids: Iterable[int], *, apps=None) -> None:
         _refresh_months(apps, log_id, None)
 
 
-def _day_models(apps):
-    """Case, Transition, DayVariant, DayEdge, MonthVariant, MonthEdge; with a migration's historical models,
-    None for those that do not exist yet at that migration (the month rows come with 0007)."""
-    names = ("Case", "Transition", "DayVariant", "DayEdge", "MonthVariant", "MonthEdge")
+def event_models(apps, names: tuple[str, ...]) -> tuple:
+    """The events models of these names: the current ones (`apps` None) or a migration's historical ones, None
+    for those that do not exist yet at that migration."""
     if apps is None:
         from opencxm.events import models
 
@@ -244,6 +243,12 @@ def _day_models(apps):
         except LookupError:
             found.append(None)
     return tuple(found)
+
+
+def _day_models(apps):
+    """Case, Transition, DayVariant, DayEdge, MonthVariant, MonthEdge (None: not yet at a migration's state; the
+    month rows come with 0007)."""
+    return event_models(apps, ("Case", "Transition", "DayVariant", "DayEdge", "MonthVariant", "MonthEdge"))
 
 
 def _local_midnight(day: date) -> datetime:

@@ -5,6 +5,7 @@ many thousand events; plain parameterised statements are several times faster an
 """
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from django.db import connection
@@ -48,27 +49,36 @@ def adapt(value):
 
 def select_in(model, fields: list[str], column: str, values: list, **equal) -> list[tuple]:
     """`fields` of the rows whose `column` is one of `values` (and each `equal` field has its value), without the
-    ORM's work per value: PostgreSQL takes the values as one array literal (= ANY, one parameter), SQLite in
-    chunks of placeholders. Raw values as the driver returns them (meant for keys and ids)."""
-    if not values:
-        return []
+    ORM's work per value (see `where_in`). Raw values as the driver returns them (meant for keys and ids)."""
     quote, meta = connection.ops.quote_name, model._meta
     table = quote(meta.db_table)
     listed = ", ".join(quote(meta.get_field(f).column) for f in fields)
     where = quote(meta.get_field(column).column)
     extra = "".join(f" AND {quote(meta.get_field(f).column)} = %s" for f in equal)
-    rows: list[tuple] = []
     select = f"SELECT {listed} FROM {table} WHERE {where}"  # noqa: S608 - names from the model
+    rows: list[tuple] = []
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            array, cast = _array_literal(values)
-            cursor.execute(f"{select} = ANY(%s::{cast}){extra}", [array, *equal.values()])
-            return cursor.fetchall()
-        for start in range(0, len(values), SELECT_CHUNK):
-            chunk = list(values[start : start + SELECT_CHUNK])
-            cursor.execute(f"{select} IN ({', '.join(['%s'] * len(chunk))}){extra}", [*chunk, *equal.values()])
+        for statement, params in where_in(select, values, after=extra, params=list(equal.values())):
+            cursor.execute(statement, params)
             rows.extend(cursor.fetchall())
     return rows
+
+
+def where_in(sql: str, values, *, after: str = "", params: list | tuple = ()) -> Iterator[tuple[str, list]]:
+    """The statements (with their parameters) that restrict `sql`, which ends with a column, to `values`:
+    PostgreSQL one `= ANY(...)` with the values as one array literal (one parameter, not one per value),
+    SQLite chunks of SELECT_CHUNK placeholders. `after` (and its `params`) follows the condition. No values:
+    no statement."""
+    values = list(values)
+    if not values:
+        return
+    if connection.vendor == "postgresql":
+        array, cast = _array_literal(values)
+        yield f"{sql} = ANY(%s::{cast}){after}", [array, *params]
+        return
+    for start in range(0, len(values), SELECT_CHUNK):
+        chunk = values[start : start + SELECT_CHUNK]
+        yield f"{sql} IN ({', '.join(['%s'] * len(chunk))}){after}", [*chunk, *params]
 
 
 def _array_literal(values) -> tuple[str, str]:

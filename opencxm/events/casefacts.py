@@ -16,26 +16,32 @@ from collections.abc import Iterable
 from django.db import connection
 from django.db.models import Q
 
-from opencxm.events import bulk
+from opencxm.events import aggregates, bulk
 
 
 def _models(apps):
-    names = ("Variant", "VariantStep", "Case", "CaseChannel", "Event", "CaseStep", "Transition")
-    if apps is None:
-        from opencxm.events import models
-
-        return tuple(getattr(models, name) for name in names)
-    found = []
-    for name in names:  # a migration's historical models: None for those that do not exist yet (CaseStep: 0009)
-        try:
-            found.append(apps.get_model("events", name))
-        except LookupError:
-            found.append(None)
-    return tuple(found)
+    """Variant, VariantStep, Case, CaseChannel, Event, CaseStep, Transition (CaseStep None before 0009)."""
+    return aggregates.event_models(apps, ("Variant", "VariantStep", "Case", "CaseChannel", "Event", "CaseStep",
+                                          "Transition"))  # fmt: skip
 
 
 def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
+
+
+def _delete_cases(model, case_ids: Iterable[int]) -> None:
+    """Delete the rows of `model` (a per-case table) that belong to these cases."""
+    with connection.cursor() as cursor:
+        for statement, params in bulk.where_in(f"DELETE FROM {_table(model)} WHERE case_id", sorted(set(case_ids))):  # noqa: S608
+            cursor.execute(statement, params)
+
+
+def _channels_insert(case_channel, event_model) -> str:
+    """INSERT … SELECT of the distinct channels of cases' events (restricted by appending `AND case_id …`)."""
+    return (
+        f"INSERT INTO {_table(case_channel)} (case_id, channel_id) SELECT DISTINCT case_id, channel_id "  # noqa: S608
+        f"FROM {_table(event_model)} WHERE channel_id IS NOT NULL"
+    )
 
 
 def steps_of(path: list[int]) -> set[tuple[int, int]]:
@@ -64,25 +70,11 @@ def write_variant_steps(paths: dict[int, list[int]], *, apps=None) -> None:
 def refresh_case_channels(case_ids: list[int], *, stale: Iterable[int] = (), apps=None) -> None:
     """Rewrite the channel rows of these cases from their events; `stale`: those that may have rows already."""
     _v, _s, _c, case_channel, event_model, _cs, _t = _models(apps)
-    stale = sorted(set(stale))
-    for start in range(0, len(stale), bulk.SELECT_CHUNK):
-        case_channel.objects.filter(case_id__in=stale[start : start + bulk.SELECT_CHUNK])._raw_delete(
-            case_channel.objects.db
-        )
-    insert = (
-        f"INSERT INTO {_table(case_channel)} (case_id, channel_id) SELECT DISTINCT case_id, channel_id "  # noqa: S608
-        f"FROM {_table(event_model)} WHERE channel_id IS NOT NULL AND case_id"
-    )
-    ids = sorted(set(case_ids))
+    _delete_cases(case_channel, stale)
+    insert = _channels_insert(case_channel, event_model) + " AND case_id"
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            if ids:
-                array, cast = bulk._array_literal(ids)
-                cursor.execute(f"{insert} = ANY(%s::{cast})", [array])
-            return
-        for start in range(0, len(ids), bulk.SELECT_CHUNK):
-            chunk = ids[start : start + bulk.SELECT_CHUNK]
-            cursor.execute(f"{insert} IN ({', '.join(['%s'] * len(chunk))})", chunk)
+        for statement, params in bulk.where_in(insert, sorted(set(case_ids))):
+            cursor.execute(statement, params)
 
 
 def fill(*, apps=None, with_case_steps: bool = True) -> None:
@@ -98,10 +90,7 @@ def fill(*, apps=None, with_case_steps: bool = True) -> None:
         write_variant_steps(batch, apps=apps)
     case_channel.objects.all()._raw_delete(case_channel.objects.db)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {_table(case_channel)} (case_id, channel_id) SELECT DISTINCT case_id, channel_id "  # noqa: S608
-            f"FROM {_table(event_model)} WHERE channel_id IS NOT NULL"
-        )
+        cursor.execute(_channels_insert(case_channel, event_model))
         if connection.vendor == "postgresql":  # row estimates for the filters' plans right away
             cursor.execute(f"ANALYZE {_table(case_channel)}, {_table(step_model)}")
     if with_case_steps:
@@ -118,9 +107,7 @@ def write_case_steps(transitions: list[tuple], *, stale: Iterable[int] = ()) -> 
     department, at) tuples: for each case with a recorded department, its distinct steps as codes. `stale`:
     cases that may have rows already (deleted first)."""
     _v, _s, _c, _cc, _e, case_step, _t = _models(None)
-    stale = sorted(set(stale))
-    for start in range(0, len(stale), bulk.SELECT_CHUNK):
-        case_step.objects.filter(case_id__in=stale[start : start + bulk.SELECT_CHUNK])._raw_delete(case_step.objects.db)
+    _delete_cases(case_step, stale)
     steps: dict[int, set] = {}
     recorded: set[int] = set()
     for case_id, a, b, _seconds, d1, d2, *_ in transitions:
@@ -155,12 +142,9 @@ def rebuild_case_steps(case_ids: list[int] | None = None, *, apps=None) -> None:
             if connection.vendor == "postgresql":
                 cursor.execute(f"ANALYZE {_table(case_step)}")
             return
-        ids = sorted(set(case_ids))
-        for start in range(0, len(ids), bulk.SELECT_CHUNK):
-            chunk = ids[start : start + bulk.SELECT_CHUNK]
-            case_step.objects.filter(case_id__in=chunk)._raw_delete(case_step.objects.db)
-            marks = ", ".join(["%s"] * len(chunk))
-            cursor.execute(f"{insert} AND case_id IN ({marks})", chunk)
+        _delete_cases(case_step, case_ids)
+        for statement, params in bulk.where_in(f"{insert} AND case_id", sorted(set(case_ids))):
+            cursor.execute(statement, params)
 
 
 def department_deleted(department_id: int) -> None:
