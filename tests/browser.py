@@ -6,9 +6,12 @@ Use `signed_in_page(user)` to get a Playwright page already logged in as `user`.
 
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.test.testcases import LiveServerThread
 
 CHROMIUM = os.environ.get("OPENCXM_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -21,6 +24,35 @@ ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+
+
+class SerialWSGIServer(ThreadedWSGIServer):
+    """The live server, answering one request at a time.
+
+    On SQLite the test database lives in memory and every thread of the live server shares the test's
+    one connection. Two requests at once (a page's notification poll beside a form's submit) then
+    interleave their statements on that connection, and a query can read another's rows: CI once saw
+    `User.objects.get(pk=…)` return two users. Browsers still open several connections; only the
+    requests' work is serialised, so no connection waits for another to close.
+    """
+
+    lock = threading.Lock()
+
+    def set_app(self, application):
+        def serial(environ, start_response):
+            with self.lock:
+                result = application(environ, start_response)
+                try:
+                    body = b"".join(result)
+                finally:
+                    if hasattr(result, "close"):
+                        result.close()
+            return [body]
+
+        super().set_app(serial)
+
+
+LiveServerThread.server_class = SerialWSGIServer
 
 
 @pytest.fixture(scope="session")
