@@ -44,7 +44,7 @@ from opencxm.core.models import AuditEntry
 from opencxm.demo import feedback as demo
 from opencxm.demo.touchpoints import TOUCHPOINTS
 from opencxm.events import bulk
-from opencxm.events.models import Activity, Case, Event, EventLog
+from opencxm.events.models import Activity, Case, Event, EventLog, VariantDurations
 from opencxm.events.services import EVENT_FIELDS, cases_refresh, dedup_key
 from opencxm.feedback.models import Customer, DataSource, Feedback
 from opencxm.feedback.pseudonyms import pseudonymise
@@ -179,6 +179,7 @@ def load_events(*, scale: float = 1.0, log=print) -> str:
         _activities()
         if current is not None:
             current.cases.all().delete()
+            VariantDurations.objects.filter(log=current).delete()  # kept per log and variant, not per case
         log_row = current or EventLog.objects.create(name=LOG_NAME)
         created = _write(log_row, episodes)
         log_row.imported_at = timezone.now()

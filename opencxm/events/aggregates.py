@@ -24,10 +24,10 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import connection
 from django.db.models import Case as CaseWhen
-from django.db.models import Count, DateField, F, IntegerField, Max, Min, Q, Sum, Value, When
-from django.db.models.functions import Cast, Ceil, Ln, TruncDate, TruncMonth
+from django.db.models import Count, DateField, F, Func, IntegerField, Max, Min, Q, Sum, Value, When
+from django.db.models.functions import Cast, Ceil, Ln, TruncDate
 
-from opencxm.events import selectors
+from opencxm.events import bulk, selectors
 
 ALPHA = 0.025  # relative error bound of a median or p90 read from the histograms
 GAMMA = (1 + ALPHA) / (1 - ALPHA)  # bucket i holds durations in (GAMMA**(i-1), GAMMA**i] seconds
@@ -37,10 +37,12 @@ CASE_CHUNK = 5000
 
 
 def refresh(log_ids: Iterable[int], *, apps=None) -> None:
-    """Recompute the summaries of these logs and of all logs together (log NULL). `apps`: a migration's
-    historical models (the migration that fills the tables for existing data)."""
+    """Recompute the summaries of these logs. `apps`: a migration's historical models (the migration that fills
+    the tables for existing data). All logs together keep no summary (log NULL): ranking the steps of every log
+    again on each write of one grew with all data; discovery of all logs reads the per-variant durations
+    (selectors._discover_whole)."""
     models = _models(apps)
-    for log_id in [*sorted(set(log_ids)), None]:
+    for log_id in sorted(set(log_ids)):
         _refresh_one(models, log_id, bounded=apps is None)
 
 
@@ -59,20 +61,14 @@ def _models(apps):
 SUMMARY_MAX_TRANSITIONS = 250_000
 
 
-def _refresh_one(models, log_id: int | None, *, bounded: bool = True) -> None:
+def _refresh_one(models, log_id: int, *, bounded: bool = True) -> None:
     """`bounded`: skip logs beyond SUMMARY_MAX_TRANSITIONS (not in the migration that first fills the summaries,
     which runs before the month rows exist)."""
     case_model, transition_model, edge_model, variant_model = models
-    cases = case_model.objects.filter(variant__isnull=False)
-    if log_id is not None:
-        cases = cases.filter(log_id=log_id)
+    cases = case_model.objects.filter(variant__isnull=False, log_id=log_id)
     edge_model.objects.filter(log_id=log_id).delete()
     variant_model.objects.filter(log_id=log_id).delete()
     if bounded and _steps_beyond_summary(log_id):
-        return
-    logs = list(cases.values_list("log_id", flat=True).distinct()[:2])
-    if log_id is None and len(logs) == 1:  # all cases are in one log: all logs = that log, no second ranking
-        _copy_all_logs(models, logs[0])
         return
     variants = cases.values("variant_id").annotate(n=Count("id")).order_by("variant_id")
     variant_model.objects.bulk_create(
@@ -89,32 +85,13 @@ def _refresh_one(models, log_id: int | None, *, bounded: bool = True) -> None:
     )  # fmt: skip
 
 
-def _steps_beyond_summary(log_id: int | None) -> bool:
-    """More steps than SUMMARY_MAX_TRANSITIONS in this log (None: all logs), counted on the month rows (written
-    before the summaries on every write, services.cases_refresh)."""
+def _steps_beyond_summary(log_id: int) -> bool:
+    """More steps than SUMMARY_MAX_TRANSITIONS in this log, counted on the month rows (written before the
+    summaries on every write, services.cases_refresh)."""
     from opencxm.events.models import MonthEdge
 
-    steps = MonthEdge.objects.filter(**({"log_id": log_id} if log_id is not None else {})).aggregate(n=Sum("count"))
+    steps = MonthEdge.objects.filter(log_id=log_id).aggregate(n=Sum("count"))
     return (steps["n"] or 0) > SUMMARY_MAX_TRANSITIONS
-
-
-def _copy_all_logs(models, log_id: int) -> None:
-    _case, _transition, edge_model, variant_model = models
-    edges = edge_model.objects.filter(log_id=log_id)
-    edge_model.objects.bulk_create(
-        [
-            edge_model(log_id=None, from_activity_id=a, to_activity_id=b, count=n, median_seconds=median,
-                       p90_seconds=p90)
-            for a, b, n, median, p90 in edges.values_list(
-                "from_activity_id", "to_activity_id", "count", "median_seconds", "p90_seconds"
-            )
-        ],
-        batch_size=5000,
-    )  # fmt: skip
-    variants = variant_model.objects.filter(log_id=log_id).values_list("variant_id", "cases")
-    variant_model.objects.bulk_create(
-        [variant_model(log_id=None, variant_id=variant_id, cases=n) for variant_id, n in variants], batch_size=5000
-    )
 
 
 def bucket_of(seconds: float) -> int:
@@ -130,14 +107,15 @@ def bucket_expression(field: str = "seconds"):
     return CaseWhen(When(**{f"{field}__gt": 0}, then=index), default=Value(ZERO_BUCKET), output_field=IntegerField())
 
 
-def histogram_rows(transitions):
-    """(from id, to id, bucket, count, low, high) grouped in the database from these transitions."""
+def histogram_rows(transitions, *, by: tuple[str, ...] = ()):
+    """(from id, to id, bucket, count, low, high) grouped in the database from these transitions; `by`: more
+    annotated columns to group by, which follow the bucket in each row."""
     return (
         transitions.annotate(bucket=bucket_expression())
-        .values("from_activity_id", "to_activity_id", "bucket")
+        .values("from_activity_id", "to_activity_id", "bucket", *by)
         .annotate(n=Count("id"), low=Min("seconds"), high=Max("seconds"))
         .order_by()
-        .values_list("from_activity_id", "to_activity_id", "bucket", "n", "low", "high")
+        .values_list("from_activity_id", "to_activity_id", "bucket", *by, "n", "low", "high")
     )
 
 
@@ -282,8 +260,8 @@ def _refresh_log_days(apps, log_id: int, days: set[date] | None) -> None:
     old_edges.delete()
     selected = cases.annotate(day=TruncDate("started_at", tzinfo=zone())).values_list("id", "variant_id", "day")
     case_sql, params = selected.query.sql_with_params()
-    variant_table, edge_table = (connection.ops.quote_name(m._meta.db_table) for m in (variant_model, edge_model))
-    transition_table = connection.ops.quote_name(transition_model._meta.db_table)
+    variant_table, edge_table = bulk.table_name(variant_model), bulk.table_name(edge_model)
+    transition_table = bulk.table_name(transition_model)
     bucket = (
         f"CASE WHEN t.seconds > 0 THEN CAST(CEILING(LN(t.seconds) / {math.log(GAMMA)!r}) AS INTEGER) "
         f"ELSE {ZERO_BUCKET} END"
@@ -323,7 +301,7 @@ def _refresh_months(apps, log_id: int, months: set[date] | None) -> None:
         old_v, old_e = old_v.filter(month__in=months), old_e.filter(month__in=months)
     old_v.delete()
     old_e.delete()
-    month = TruncMonth("day", output_field=DateField())
+    month = _MonthStart("day")
     variants = (
         days_v.annotate(month=month).values("log_id", "month", "variant_id").annotate(n=Sum("cases")).order_by()
         .values_list("log_id", "month", "variant_id", "n")
@@ -338,6 +316,22 @@ def _refresh_months(apps, log_id: int, months: set[date] | None) -> None:
     )
     fields = ["log", "month", "from_activity", "to_activity", "bucket", "count", "low", "high"]
     _insert_select(month_edge, fields, edges)
+
+
+class _MonthStart(Func):
+    """The first day of a date's month, natively on both databases (Django's TruncMonth calls back into Python
+    for every row on SQLite: ~28k calls per helpdesk import)."""
+
+    output_field = DateField()
+    arity = 1
+
+    def as_sqlite(self, compiler, connection, **extra):
+        inner, params = compiler.compile(self.source_expressions[0])
+        return f"strftime('%%Y-%%m-01', {inner})", params
+
+    def as_sql(self, compiler, connection, **extra):
+        inner, params = compiler.compile(self.source_expressions[0])
+        return f"CAST(DATE_TRUNC('month', CAST({inner} AS timestamp)) AS date)", params
 
 
 def next_month(month: date) -> date:
@@ -362,7 +356,7 @@ def period_split(start: date | None, end: date | None) -> tuple[tuple, list[tupl
 
 def _insert_select(model, fields: list[str], queryset) -> None:
     """INSERT INTO the model's table the rows the queryset selects (columns in `fields` order), in the database."""
-    table = connection.ops.quote_name(model._meta.db_table)
+    table = bulk.table_name(model)
     columns = ", ".join(connection.ops.quote_name(model._meta.get_field(name).column) for name in fields)
     sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:

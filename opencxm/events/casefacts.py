@@ -17,16 +17,13 @@ from django.db import connection
 from django.db.models import Q
 
 from opencxm.events import aggregates, bulk
+from opencxm.events.bulk import table_name as _table
 
 
 def _models(apps):
     """Variant, VariantStep, Case, CaseChannel, Event, CaseStep, Transition (CaseStep None before 0009)."""
     return aggregates.event_models(apps, ("Variant", "VariantStep", "Case", "CaseChannel", "Event", "CaseStep",
                                           "Transition"))  # fmt: skip
-
-
-def _table(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
 
 
 def _delete_cases(model, case_ids: Iterable[int]) -> None:
@@ -102,10 +99,11 @@ def code(department_id: int | None, activity_id: int) -> int:
     return -department_id if department_id else activity_id
 
 
-def write_case_steps(transitions: list[tuple], *, stale: Iterable[int] = ()) -> None:
+def write_case_steps(transitions: list[tuple], *, stale: Iterable[int] = ()) -> set[int]:
     """CaseStep rows from the transitions just written, (case, from, to, seconds, from department, to
     department, at) tuples: for each case with a recorded department, its distinct steps as codes. `stale`:
-    cases that may have rows already (deleted first)."""
+    cases that may have rows already (deleted first). Returns the cases that have rows now (those whose
+    Case.recorded_department is set)."""
     _v, _s, _c, _cc, _e, case_step, _t = _models(None)
     _delete_cases(case_step, stale)
     steps: dict[int, set] = {}
@@ -117,6 +115,7 @@ def write_case_steps(transitions: list[tuple], *, stale: Iterable[int] = ()) -> 
     rows = [(case_id, f, t) for case_id in sorted(recorded) for f, t in sorted(steps[case_id])]
     if rows:
         bulk.insert(case_step, ["case", "from_code", "to_code"], rows, adapted=True)
+    return recorded
 
 
 STEPS_SELECT = """
@@ -141,10 +140,37 @@ def rebuild_case_steps(case_ids: list[int] | None = None, *, apps=None) -> None:
             cursor.execute(insert)
             if connection.vendor == "postgresql":
                 cursor.execute(f"ANALYZE {_table(case_step)}")
+            mark_recorded(None, apps=apps)
             return
         _delete_cases(case_step, case_ids)
         for statement, params in bulk.where_in(f"{insert} AND case_id", sorted(set(case_ids))):
             cursor.execute(statement, params)
+    mark_recorded(case_ids, apps=apps)
+
+
+def mark_recorded(case_ids: list[int] | None, *, apps=None) -> None:
+    """Case.recorded_department of these cases (None: all) from whether they have CaseStep rows now. Two
+    set-based statements (a semi-join and an anti-join): a subquery in SET would be run once per case on
+    PostgreSQL when the case ids do not fit its hash memory (minutes at 10,000,000 events)."""
+    _v, _s, case_model, _cc, _e, case_step, _t = _models(apps)
+    if "recorded_department" not in {field.name for field in case_model._meta.get_fields()}:
+        return  # a migration before 0012 (which fills it)
+    cases, steps = _table(case_model), _table(case_step)
+    mark = (
+        f"UPDATE {cases} SET recorded_department = TRUE WHERE NOT recorded_department "  # noqa: S608
+        f"AND id IN (SELECT case_id FROM {steps})"
+    )
+    unmark = (
+        f"UPDATE {cases} SET recorded_department = FALSE WHERE recorded_department "  # noqa: S608
+        f"AND NOT EXISTS (SELECT 1 FROM {steps} s WHERE s.case_id = {cases}.id)"
+    )
+    with connection.cursor() as cursor:
+        for statement in (mark, unmark):
+            if case_ids is None:
+                cursor.execute(statement)
+                continue
+            for restricted, params in bulk.where_in(f"{statement} AND id", sorted(set(case_ids))):
+                cursor.execute(restricted, params)
 
 
 def department_deleted(department_id: int) -> None:

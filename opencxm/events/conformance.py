@@ -14,11 +14,9 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count
 
-from opencxm.events.models import Activity, Case, Variant
-from opencxm.events.selectors import Filters, cases_for
+from opencxm.events.models import Activity, Case
+from opencxm.events.selectors import Filters, cases_for, variant_paths
 from opencxm.touchpoints.models import Touchpoint
-
-PATH_CHUNK = 5000
 
 
 @dataclass(frozen=True)
@@ -162,7 +160,7 @@ def journey_conformance(*, design: Sequence[int], filters: Filters) -> Conforman
     if not design:
         return tally.result
     rows = list(cases_for(filters).values("variant_id").annotate(n=Count("id")).order_by("variant_id"))
-    paths = _paths([row["variant_id"] for row in rows])
+    paths = variant_paths([row["variant_id"] for row in rows])
     activities = {
         pk: (touchpoint, name)
         for pk, touchpoint, name in Activity.objects.filter(id__in={a for p in paths.values() for a in p}).values_list(
@@ -181,14 +179,6 @@ def journey_conformance(*, design: Sequence[int], filters: Filters) -> Conforman
     for touchpoints, n in cases.items():
         tally.add(fit(design, touchpoints), n, unmapped[touchpoints])
     return _finish(tally)
-
-
-def _paths(variant_ids: list[int]) -> dict[int, list]:
-    paths = {}
-    for start in range(0, len(variant_ids), PATH_CHUNK):
-        chunk = variant_ids[start : start + PATH_CHUNK]
-        paths.update(Variant.objects.filter(id__in=chunk).values_list("id", "path"))
-    return paths
 
 
 def _finish(tally: Tally) -> Conformance:

@@ -96,9 +96,14 @@ class Case(models.Model):
     started_at = models.DateTimeField(null=True, blank=True, db_index=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     event_count = models.PositiveIntegerField(default=0)
+    # the case has CaseStep rows (an event of a directly-follows step records its department): the handover
+    # filter reads those; every other case hands over where its variant does (selectors._with_handover)
+    recorded_department = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["log", "key"], name="events_case_unique_key")]
+        # counting a variant's cases per log reads this index alone (variant-level filters, durations.py)
+        indexes = [models.Index(fields=["variant", "log"], name="events_case_variant_log")]
 
     def __str__(self):
         return self.key[:12]
@@ -222,6 +227,36 @@ class Transition(models.Model):
 
     def __str__(self):
         return f"{self.from_activity_id} -> {self.to_activity_id}"
+
+
+class VariantDurations(models.Model):
+    """The seconds of every directly-follows step `from_activity` -> `to_activity` taken by the cases of a log
+    whose variant is `variant`: a sorted array of float64 (little-endian) in `seconds`, `count` its length (the
+    variant's cases in the log times how often its path takes the step). Discovery filters that select whole
+    variants (an activity, a handover through the variants' steps, perhaps a log) read these rows instead of
+    the selected cases' transitions, with exact median and p90 (selectors._discover_variants). Kept on every
+    write by adding and removing the steps of the cases it recomputes (durations.py, in the same transaction;
+    deleting a log deletes its rows); a row that does not match the cases is never used (the reader checks the
+    counts) and is rebuilt on the next write of its variant."""
+
+    log = models.ForeignKey(EventLog, on_delete=models.CASCADE, related_name="+", db_index=False)
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="+", db_index=False,
+                                db_constraint=False)  # fmt: skip
+    from_activity = models.PositiveIntegerField()
+    to_activity = models.PositiveIntegerField()
+    count = models.PositiveIntegerField()
+    seconds = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["variant", "log", "from_activity", "to_activity"], name="events_variantdurations_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["log"], name="events_variantdurations_log")]
+
+    def __str__(self):
+        return f"{self.log_id}/{self.variant_id}: {self.from_activity} -> {self.to_activity} ({self.count})"
 
 
 class EdgeSummary(models.Model):

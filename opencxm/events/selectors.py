@@ -1,24 +1,23 @@
 """Reads: logs, activities with their volume, and discovery of actual journeys from the per-case aggregates."""
 
+import json
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 
+import numpy as np
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
     BigIntegerField,
     BooleanField,
     Count,
-    Exists,
     ExpressionWrapper,
     F,
     Func,
-    Max,
-    Min,
     OuterRef,
     Q,
-    Sum,
     Value,
     Window,
 )
@@ -29,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opencxm.accounts.models import Department
-from opencxm.events import aggregates, bulk, casefacts
+from opencxm.events import aggregates, bulk, casefacts, durations
 from opencxm.events.models import (
     Activity,
     Case,
@@ -50,9 +49,6 @@ from opencxm.feedback.models import Customer, Feedback
 from opencxm.journeys.models import Segment
 from opencxm.textanalytics.models import CommentTopic, Topic
 from opencxm.touchpoints.models import Channel
-
-PATH_CHUNK = 5000
-
 
 NPS_BANDS = {"promoter": (9, 10), "passive": (7, 8), "detractor": (0, 6)}
 
@@ -156,7 +152,22 @@ def activity_get(public_id) -> Activity:
     return get_object_or_404(Activity.objects.select_related("touchpoint"), public_id=public_id)
 
 
+def check_names(filters: Filters) -> None:
+    """FilterError for an activity, channel or segment that does not exist (rather than an empty result: a
+    mistyped name in the API or on the command line would look like "no such journeys"). Topics, departments
+    and NPS bands are checked where they are resolved."""
+    checks = (
+        (filters.activity, Activity.objects.filter(name=filters.activity), _("Unknown activity “%(name)s”.")),
+        (filters.channel, Channel.objects.filter(code=filters.channel), _("Unknown channel “%(name)s”.")),
+        (filters.segment, Segment.objects.filter(code=filters.segment), _("Unknown segment “%(name)s”.")),
+    )
+    for value, found, message in checks:
+        if value and not found.exists():
+            raise FilterError(message % {"name": value})
+
+
 def cases_for(filters: Filters):
+    check_names(filters)
     cases = _cases().filter(path__isnull=False)
     if filters.log:
         cases = cases.filter(log__public_id=filters.log)
@@ -234,6 +245,25 @@ def _with_handover(cases, text: str):
     where its variant has a step from an activity owned by A to one owned by B (VariantStep); a case with a
     recorded department has its steps as CaseStep codes. Owners are read now, so a remapped activity or a new
     owner counts at once."""
+    parties = source, target, owned = _handover_parties(text)
+    # cases without a recorded department: through their variant's steps (activities owned by A then by B)
+    by_path = _handover_variant_steps(parties)
+    unrecorded = Q(path__in=by_path.values("variant_id"))
+    if not CaseStep.objects.exists():  # no event records a department anywhere: the variants tell it all
+        return cases.filter(unrecorded)
+    # (a flag on the case, not an anti-join over all CaseStep rows: 2.9 s at 8M rows on PostgreSQL)
+    without_steps = _cases().filter(unrecorded, recorded_department=False)
+    # cases with one: their steps as codes, a recorded department (-id) or an activity owned by it (+id)
+    by_steps = CaseStep.objects.filter(
+        from_code__in=[casefacts.code(source, 0), *owned[source]],
+        to_code__in=[casefacts.code(target, 0), *owned[target]],
+    )
+    # one set of ids (a UNION), not an OR per case: PostgreSQL turned the OR into nested loops (minutes)
+    return cases.filter(id__in=without_steps.values("id").union(by_steps.values("case_id")))
+
+
+def _handover_parties(text: str) -> tuple[int, int, dict[int, list[int]]]:
+    """The two departments' ids of "A:B" and the activities each owns (through the touchpoints)."""
     codes = parse_handover(text)
     found = dict(Department.objects.filter(code__in=codes).values_list("code", "id"))
     for code in codes:
@@ -242,20 +272,13 @@ def _with_handover(cases, text: str):
     source, target = found[codes[0]], found[codes[1]]
     owned = {d: list(Activity.objects.filter(touchpoint__owner_department_id=d).values_list("id", flat=True))
              for d in (source, target)}  # fmt: skip
-    # cases without a recorded department: through their variant's steps (activities owned by A then by B)
-    by_path = VariantStep.objects.filter(from_activity__in=owned[source], to_activity__in=owned[target])
-    unrecorded = Q(path__in=by_path.values("variant_id"))
-    if not CaseStep.objects.exists():  # no event records a department anywhere: the variants tell it all
-        return cases.filter(unrecorded)
-    without_steps = _cases().filter(unrecorded)
-    without_steps = without_steps.exclude(Exists(CaseStep.objects.filter(case_id=OuterRef("pk"))))
-    # cases with one: their steps as codes, a recorded department (-id) or an activity owned by it (+id)
-    by_steps = CaseStep.objects.filter(
-        from_code__in=[casefacts.code(source, 0), *owned[source]],
-        to_code__in=[casefacts.code(target, 0), *owned[target]],
-    )
-    # one set of ids (a UNION), not an OR per case: PostgreSQL turned the OR into nested loops (minutes)
-    return cases.filter(id__in=without_steps.values("id").union(by_steps.values("case_id")))
+    return source, target, owned
+
+
+def _handover_variant_steps(parties: tuple[int, int, dict]):
+    """The variants' steps from an activity owned by A to one owned by B (parties: _handover_parties)."""
+    source, target, owned = parties
+    return VariantStep.objects.filter(from_activity__in=owned[source], to_activity__in=owned[target])
 
 
 def _day_start(day: date) -> datetime:
@@ -274,6 +297,10 @@ def discover(filters: Filters, *, summaries: bool = True) -> Discovery:
         return _discover_whole(filters)
     if summaries and _period_only(filters):
         return _discover_days(filters)
+    if summaries and _variants_only(filters):
+        found = _discover_variants(filters)
+        if found is not None:
+            return found
     cases = cases_for(filters)
     if not summaries:
         rows = list(cases.values("variant_id").annotate(n=Count("id")).order_by("-n", "variant_id"))
@@ -288,13 +315,13 @@ def discover(filters: Filters, *, summaries: bool = True) -> Discovery:
         {"variant_id": row.pop("path_id"), **row}
         for row in grouped.annotate(n=Count("id"), **samples).order_by("-n", "path_id")
     ]
-    paths = _paths([row["variant_id"] for row in rows])
+    paths = variant_paths([row["variant_id"] for row in rows])
     names, result = _tally(rows, paths)
     if not rows:
         return result
     result.approximate = True
     if result.cases <= SAMPLE_ABOVE:
-        transitions = Transition.objects.filter(case__in=cases.values("id"))
+        transitions = _transitions_of(cases.values("id"))
         histograms = _raw_rows(aggregates.histogram_rows(transitions))
         result.edges = _named_edges(aggregates.edges_from_histograms(histograms), names)
         return result
@@ -364,8 +391,8 @@ def _variant_id():
     return ExpressionWrapper(F("variant_id") + 0, output_field=BigIntegerField())
 
 
-def _sample_slot():
-    mixed = ExpressionWrapper(F("id") * Value(2246822519), output_field=BigIntegerField())
+def _sample_slot(column: str = "id"):
+    mixed = ExpressionWrapper(F(column) * Value(2246822519), output_field=BigIntegerField())
     wrapped = ExpressionWrapper(mixed % Value(2**32), output_field=BigIntegerField())
     return ExpressionWrapper(wrapped / Value(2**22), output_field=BigIntegerField())
 
@@ -388,25 +415,130 @@ def _sampled_edges(cases, rows: list[dict], paths: dict, names: dict) -> tuple[l
     rare_variants = sorted({variant for pair in rare for variant in variants_with[pair]})
     if len(rare_variants) > RARE_VARIANTS:  # a bounded IN list (SQLite's variable limit): all from the sample
         rare, rare_variants = [], []
-    histograms = []
-    if rare:
-        pairs = Q()
-        for a, b in rare:
-            pairs |= Q(from_activity_id=a, to_activity_id=b)
-        their_cases = cases.filter(variant_id__in=rare_variants).values("id")
-        exact = Transition.objects.filter(case__in=their_cases).filter(pairs)
-        histograms += _raw_rows(aggregates.histogram_rows(exact))
     k = next((k for k in SAMPLE_SLOTS if sum(row[f"s{k}"] for row in rows) >= SAMPLE_AT_LEAST), SAMPLE_SLOTS[-1])
     sampled = sum(row[f"s{k}"] for row in rows)
-    in_sample = cases.filter(LessThan(_sample_slot(), k)).values("id")
+    # one pass over the selection (evaluating it costs more than reading the steps): the sampled cases and the
+    # cases of the variants with a rare step, each step marked whether its case is in the sample. A rare step
+    # only occurs in the rare variants' cases, so all its rows are kept; every other step only from the sample.
+    chosen = Q(LessThan(_sample_slot(), k))
+    if rare:
+        chosen |= Q(variant_id__in=rare_variants)
+    transitions = _transitions_of(cases.filter(chosen).values("id"))
+    marked = transitions.annotate(in_sample=LessThan(_sample_slot("case_id"), k))
     rare_pairs = set(rare)
-    histograms += [
-        row for row in _raw_rows(aggregates.histogram_rows(_transitions_of(in_sample)))
-        if (row[0], row[1]) not in rare_pairs
-    ]  # fmt: skip
+    histograms = [
+        (a, b, bucket, n, low, high)
+        for a, b, bucket, in_sample, n, low, high in _raw_rows(aggregates.histogram_rows(marked, by=("in_sample",)))
+        if (a, b) in rare_pairs or in_sample
+    ]
     durations = {(a, b): (median, p90) for a, b, _n, median, p90 in aggregates.edges_from_histograms(histograms)}
     stats = [(a, b, n, *durations.get((a, b), (None, None))) for (a, b), n in counts.items()]
     return _named_edges(stats, names), sampled
+
+
+def _variants_only(filters: Filters) -> bool:
+    """Filters that select whole variants (every case of a chosen variant): an activity, a handover when no
+    event records a department (it then follows from the variant's path), perhaps a log."""
+    chosen = {name for name in FILTER_FIELDS if getattr(filters, name)}
+    if not chosen & {"activity", "handover"} or chosen - {"log", "activity", "handover"}:
+        return False
+    return not filters.handover or not CaseStep.objects.exists()
+
+
+def _discover_variants(filters: Filters, *, every: bool = False) -> Discovery | None:
+    """Variant-level filters from the cases per (log, variant) and the step durations kept per log and variant
+    (durations.py): exact counts, variants and median/p90, without reading the cases' transitions. None when
+    those rows do not match the cases (or would be too many to read): the caller takes the general path."""
+    counts, paths = _variant_counts(filters, every=every)
+    if not counts and not every:
+        check_names(filters)  # nothing selected: say so if the activity does not exist
+    totals: Counter = Counter()
+    for (_log, variant), n in counts.items():
+        totals[variant] += n
+    steps = durations.read(counts, paths)
+    if steps is None:
+        return None
+    rows = [{"variant_id": variant, "n": n} for variant, n in sorted(totals.items(), key=lambda i: (-i[1], i[0]))]
+    names, result = _tally(rows, paths)
+    stats = [(a, b, len(values), *_median_p90(values)) for (a, b), values in steps.items()]
+    result.edges = _named_edges(stats, names)
+    return result
+
+
+def _selected_variants(filters: Filters) -> tuple[str, list] | None:
+    """The SQL (and parameters) of the ids of the variants an activity and/or a handover (through the variants'
+    steps) select; None when nothing can match."""
+    parts = []
+    if filters.activity:
+        parts.append((
+            f"SELECT s.variant_id FROM {VariantStep._meta.db_table} s "  # noqa: S608 - names from the models
+            f"JOIN {Activity._meta.db_table} a ON a.id = s.from_activity WHERE a.name = %s",
+            [filters.activity],
+        ))  # fmt: skip
+    if filters.handover:
+        steps = _handover_variant_steps(_handover_parties(filters.handover)).values("variant_id")
+        try:
+            parts.append(steps.query.sql_with_params())
+        except EmptyResultSet:  # neither department owns an activity
+            return None
+    intersected = " INTERSECT ".join(f"SELECT * FROM ({sql}) p{i}" for i, (sql, _p) in enumerate(parts))  # noqa: S608
+    return intersected, [value for _sql, params in parts for value in params]
+
+
+def _variant_counts(filters: Filters, *, every: bool = False) -> tuple[dict[tuple[int, int], int], dict[int, list]]:
+    """(log, variant) -> cases, for the selected variants (`every`: all of them) in the filters' log (or every
+    log), and the variants' paths: from the log's summary rows when it keeps them
+    (aggregates.SUMMARY_MAX_TRANSITIONS), else counted over the cases (from their (variant, log) index)."""
+    if every:
+        return _case_counts("variant_id IS NOT NULL", [])
+    selected = _selected_variants(filters)
+    if selected is None:
+        return {}, {}
+    variants, params = selected
+    if not filters.log:
+        return _case_counts(f"variant_id IN ({variants})", params)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT l.id, s.variant_id, s.cases, v.path FROM {EventLog._meta.db_table} l "  # noqa: S608
+            f"LEFT JOIN {VariantSummary._meta.db_table} s ON s.log_id = l.id AND s.variant_id IN ({variants}) "
+            f"LEFT JOIN {Variant._meta.db_table} v ON v.id = s.variant_id WHERE l.public_id = %s",
+            [*params, _log_key(filters.log)],
+        )
+        found = cursor.fetchall()
+    if not found:  # no such log
+        return {}, {}
+    log_id = found[0][0]
+    counts = {(log_id, variant): n for _log, variant, n, _path in found if variant is not None}
+    paths = {variant: decode_path(path) for _log, variant, _n, path in found if variant is not None}
+    if counts or VariantSummary.objects.filter(log_id=log_id).exists():
+        return counts, paths
+    return _case_counts(f"variant_id IN ({variants}) AND log_id = %s", [*params, log_id])
+
+
+def _case_counts(where: str, params: list) -> tuple[dict[tuple[int, int], int], dict[int, list]]:
+    """(log, variant) -> cases of the cases `where` selects (read from the (variant, log) index), and the paths."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT log_id, variant_id, COUNT(*) FROM {Case._meta.db_table} WHERE {where} "  # noqa: S608
+            "GROUP BY log_id, variant_id",
+            params,
+        )
+        counts = {(log, variant): n for log, variant, n in cursor.fetchall()}
+    return counts, variant_paths(sorted({variant for _log, variant in counts}))
+
+
+def _log_key(public_id: str):
+    """A log's public id as the database compares it in raw SQL (SQLite: hex text; PostgreSQL: uuid)."""
+    return EventLog._meta.get_field("public_id").get_db_prep_value(public_id, connection)
+
+
+def _median_p90(values) -> tuple[float, float]:
+    """Exact median and 90th percentile of an array, as edge_stats computes them from the ranked durations."""
+    total = len(values)
+    ranks = sorted({rank for q in (0.5, 0.9) for rank in (math.floor(q * (total - 1)), math.ceil(q * (total - 1)))})
+    chosen = np.partition(values, ranks)
+    at_rank = {rank: float(chosen[rank]) for rank in ranks}
+    return _quantile(at_rank, total, 0.5), _quantile(at_rank, total, 0.9)
 
 
 def _period_only(filters: Filters) -> bool:
@@ -421,34 +553,31 @@ def _period_only(filters: Filters) -> bool:
 def _discover_days(filters: Filters) -> Discovery:
     """A period (and perhaps a log) from the per-month and per-day variant counts and duration histograms
     (aggregates.py): whole calendar months from the month rows, the days before and after them from the day
-    rows."""
+    rows. Plain SQL: building the ORM's queries cost as much as running them on a small log."""
     months, day_ranges = aggregates.period_split(filters.start, filters.end)
-    log = Q(log__public_id=filters.log) if filters.log else Q()
     counts: Counter = Counter()
     paths: dict[int, list] = {}
     histograms: list[tuple] = []
-    sources = []
-    if months:
-        first, last = months
-        scope = log & (Q(month__gte=first) if first else Q()) & (Q(month__lte=last) if last else Q())
-        sources.append((MonthVariant.objects.filter(scope), MonthEdge.objects.filter(scope)))
-    for first, last in day_ranges:
-        scope = log & (Q(day__gte=first) if first else Q()) & (Q(day__lte=last) if last else Q())
-        sources.append((DayVariant.objects.filter(scope), DayEdge.objects.filter(scope)))
-    for variants, edges in sources:
-        # the paths come with the counts (one query fewer than reading them afterwards)
-        for variant_id, path, n in (
-            variants.values("variant_id", "variant__path").annotate(n=Sum("cases")).order_by()
-            .values_list("variant_id", "variant__path", "n")
-        ):  # fmt: skip
-            counts[variant_id] += n
-            paths[variant_id] = path
-        histograms += _raw_rows(
-            edges.values("from_activity_id", "to_activity_id", "bucket")
-            .annotate(n=Sum("count"), shortest=Min("low"), longest=Max("high"))
-            .order_by()
-            .values_list("from_activity_id", "to_activity_id", "bucket", "n", "shortest", "longest")
-        )
+    sources = [(MonthVariant, MonthEdge, "month", *months)] if months else []
+    sources += [(DayVariant, DayEdge, "day", first, last) for first, last in day_ranges]
+    with connection.cursor() as cursor:
+        for variant_model, edge_model, column, first, last in sources:
+            where, params = _period_where(column, first, last, filters.log)
+            # the paths come with the counts (one query fewer than reading them afterwards)
+            cursor.execute(
+                f"SELECT v.id, v.path, s.n FROM (SELECT variant_id, SUM(cases) AS n FROM {variant_model._meta.db_table}"  # noqa: S608
+                f" WHERE {where} GROUP BY variant_id) s JOIN {Variant._meta.db_table} v ON v.id = s.variant_id",
+                params,
+            )
+            for variant_id, path, n in cursor.fetchall():
+                counts[variant_id] += n
+                paths[variant_id] = decode_path(path)
+            cursor.execute(
+                "SELECT from_activity_id, to_activity_id, bucket, SUM(count), MIN(low), MAX(high) "  # noqa: S608
+                f"FROM {edge_model._meta.db_table} WHERE {where} GROUP BY from_activity_id, to_activity_id, bucket",
+                params,
+            )
+            histograms += cursor.fetchall()
     rows = [{"variant_id": variant_id, "n": n} for variant_id, n in sorted(counts.items(), key=lambda i: (-i[1], i[0]))]
     names, result = _tally(rows, paths)
     if not rows:
@@ -458,11 +587,28 @@ def _discover_days(filters: Filters) -> Discovery:
     return result
 
 
+def _period_where(column: str, first: date | None, last: date | None, log: str) -> tuple[str, list]:
+    """The WHERE clause (and its parameters) of the day or month rows from `first` to `last` (either open), of
+    the log with this public id (all logs: empty)."""
+    conditions, params = ["1 = 1"], []
+    for operator, day in ((">=", first), ("<=", last)):
+        if day is not None:
+            conditions.append(f"{column} {operator} %s")
+            params.append(connection.ops.adapt_datefield_value(day))
+    if log:  # + 0: SQLite would take the log's index (all its rows) over the (day, log) index
+        conditions.append(f"log_id + 0 = (SELECT id FROM {EventLog._meta.db_table} WHERE public_id = %s)")  # noqa: S608
+        params.append(_log_key(log))
+    return " AND ".join(conditions), params
+
+
 def _raw_rows(queryset) -> list[tuple]:
     """The rows of a values_list of plain numbers straight from the cursor: the ORM's per-value converters cost
     more than the query for the few hundred histogram rows of a request (ids, counts and seconds arrive as the
     driver's ints and floats either way)."""
-    sql, params = queryset.query.sql_with_params()
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:  # a condition that matches nothing (an empty IN list)
+        return []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -479,8 +625,14 @@ def _whole_logs(filters: Filters) -> bool:
 
 
 def _discover_whole(filters: Filters) -> Discovery:
-    """The same result as the general path, read from the summaries maintained on every write (aggregates.py)."""
-    scope = Q(log__public_id=filters.log) if filters.log else Q(log__isnull=True)
+    """The same result as the general path: one log from the summaries maintained on every write
+    (aggregates.py); all logs together from the cases per (log, variant) and the step durations kept per log and
+    variant (exact, as for a variant-level filter; a summary of all logs would be ranked again on every write
+    of any log)."""
+    if not filters.log:
+        found = _discover_variants(filters, every=True)
+        return found if found is not None else _discover_days(filters)
+    scope = Q(log__public_id=filters.log)
     variants = VariantSummary.objects.filter(scope).order_by("-cases", "variant_id")
     stored_paths = list(variants.values_list("variant_id", "cases", "variant__path"))
     if not stored_paths:  # a log beyond aggregates.SUMMARY_MAX_TRANSITIONS (or none): from its month rows
@@ -499,8 +651,8 @@ def _tally(rows: list[dict], paths: dict | None = None) -> tuple[dict, Discovery
     """Variants, counts, activities, starts/ends and loops from (variant, cases) rows (and their paths when
     already read)."""
     if paths is None:
-        paths = _paths([row["variant_id"] for row in rows])
-    names = dict(Activity.objects.filter(id__in={a for p in paths.values() for a in p}).values_list("id", "name"))
+        paths = variant_paths([row["variant_id"] for row in rows])
+    names = dict(bulk.select_in(Activity, ["id", "name"], "id", sorted({a for p in paths.values() for a in p})))
     result = Discovery()
     tallies = _Tallies()
     for row in rows:
@@ -521,12 +673,16 @@ def _tally(rows: list[dict], paths: dict | None = None) -> tuple[dict, Discovery
     return names, result
 
 
-def _paths(variant_ids: list[int]) -> dict[int, list]:
-    paths = {}
-    for start in range(0, len(variant_ids), PATH_CHUNK):
-        chunk = variant_ids[start : start + PATH_CHUNK]
-        paths.update(Variant.objects.filter(id__in=chunk).values_list("id", "path"))
-    return paths
+def variant_paths(variant_ids: list[int]) -> dict[int, list]:
+    """Variant id -> path (activity ids). Raw rows: the ORM's JSON conversion per row cost more than the query."""
+    return {
+        variant_id: decode_path(path) for variant_id, path in bulk.select_in(Variant, ["id", "path"], "id", variant_ids)
+    }
+
+
+def decode_path(value) -> list:
+    """A variant's path as a raw query returns it: PostgreSQL's driver decodes jsonb itself, SQLite gives text."""
+    return value if isinstance(value, list) else json.loads(value)
 
 
 class _Tallies:
@@ -542,15 +698,14 @@ class _Tallies:
         self.events += n * len(path)
         self.starts[path[0]] += n
         self.ends[path[-1]] += n
-        occurrences = Counter(path)
-        seen = set()
-        for position, name in enumerate(path):
-            if name not in seen:
-                seen.add(name)
-                self.first_positions[name] += n * position
-                self.containing[name] += n
-        for name, k in occurrences.items():
-            self.activities[name] += n * k
+        first = {name: position for position, name in reversed(list(enumerate(path)))}  # the first one stays
+        first_positions, containing, activities = self.first_positions, self.containing, self.activities
+        occurrences = Counter(path) if len(first) < len(path) else None  # None: no activity repeats
+        for name, position in first.items():
+            first_positions[name] += n * position
+            containing[name] += n
+            k = occurrences[name] if occurrences else 1
+            activities[name] += n * k
             if k > 1:
                 self.repeats[name][k] += n
 

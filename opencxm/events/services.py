@@ -1,13 +1,13 @@
 """Writes: importing event files and API batches (all-or-nothing, idempotent), the activity mapping."""
 
 import hashlib
-import json
 import os
 import queue
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from itertools import islice
 from zoneinfo import ZoneInfo
 
@@ -17,11 +17,12 @@ from django.utils import timezone
 
 from opencxm.accounts.models import Department
 from opencxm.core.audit import audit_record, diff, snapshot
-from opencxm.events import aggregates, bulk, casefacts
+from opencxm.events import aggregates, bulk, casefacts, durations
 from opencxm.events.models import Activity, Case, Event, EventLog, Transition, Variant
 from opencxm.events.records import EventError, EventRecord
 from opencxm.events.tables import read_table
-from opencxm.events.xes import open_bytes, read_xes
+from opencxm.events.xes import open_bytes, read_xes, to_json
+from opencxm.events.xes_process import read_xes_process
 from opencxm.feedback.models import Customer
 from opencxm.feedback.pseudonyms import pseudonymise
 from opencxm.touchpoints.models import Channel
@@ -30,7 +31,6 @@ BATCH = 5000
 EVENT_FIELDS = ["case", "activity", "timestamp", "lifecycle", "resource", "attributes", "channel", "department",
                 "dedup_key"]  # fmt: skip
 REFRESH_CHUNK = 5000  # cases recomputed per round (fewer statements; the read of stale cases' events is one IN list)
-_json = json.JSONEncoder(ensure_ascii=False).encode  # as json.dumps(value, ensure_ascii=False), built once
 
 
 def max_activities() -> int:
@@ -66,10 +66,20 @@ def is_xes(path, filename: str) -> bool:
     return head.startswith(b"<?xml") or head.startswith(b"<log")
 
 
+def xes_in_process() -> bool:
+    """Read XES files in this process rather than in a reading process (OPENCXM_EVENTS_XES_PROCESS=0, for
+    debugging); file objects without a path are always read here."""
+    return os.environ.get("OPENCXM_EVENTS_XES_PROCESS", "1") == "0"
+
+
 def events_import_file(*, actor, path, filename: str, log_name: str, mapping: dict | None = None) -> ImportResult:
     """Import a CSV/XLSX/XES file into the log `log_name` (created if new). All or nothing: any bad event
-    rolls the whole file back with an EventError naming its position. Re-importing adds nothing."""
+    rolls the whole file back with an EventError naming its position. Re-importing adds nothing.
+    An XES file given by its path is parsed by a second process (xes_process) while this one writes."""
     if is_xes(path, filename):
+        if isinstance(path, str | os.PathLike) and not xes_in_process():
+            chunks = read_xes_process(path, BATCH)
+            return _write(actor=actor, log_name=log_name, chunks=chunks, rows=_trace_rows, source=filename)
         if not isinstance(path, str | os.PathLike):
             path.seek(0)
         records = read_xes(path)
@@ -84,15 +94,22 @@ def events_write(
 ) -> ImportResult:
     """Write events into a log inside one transaction, skipping events already present (same dedup key).
     `read_ahead`: parse the records (a file) in a second thread while this one writes the previous chunk."""
+    chunks = _read_ahead(records) if read_ahead else _chunks_of(records)
+    return _write(actor=actor, log_name=log_name, chunks=chunks, rows=_record_rows, source=source)
+
+
+def _write(*, actor, log_name: str, chunks: Iterator[list], rows: Callable[[list], list[tuple]], source: str):
+    """events_write for chunks that `rows` turns into the writer's rows (_record_rows, _trace_rows); the
+    chunks' iterator is closed at the end (a reading thread or process stops)."""
     with transaction.atomic():
         log, _ = EventLog.objects.get_or_create(name=log_name, defaults={"created_by": actor})
         result = ImportResult(log=log)
         writer = _Writer(log)
-        chunks = _read_ahead(records) if read_ahead else _chunks_of(records)
         try:
             for chunk in chunks:
-                result.received += len(chunk)
-                result.created += writer.write(chunk)
+                events = rows(chunk)
+                result.received += len(events)
+                result.created += writer.write(events)
         finally:
             chunks.close()
         result.duplicates_in_file = writer.repeats
@@ -108,6 +125,29 @@ def _chunks_of(records: Iterable[EventRecord]) -> Iterator[list[EventRecord]]:
     iterator = iter(records)
     while chunk := list(islice(iterator, BATCH)):
         yield chunk
+
+
+_NOWHERE: dict = {}  # the position of an XES event from the reading process: XES names no channel or department
+
+
+def _record_rows(records: list[EventRecord]) -> list[tuple]:
+    """The events as the writer takes them: (case, activity, time, ISO time, lifecycle, resource, attributes
+    as JSON, channel, department, position)."""
+    return [
+        (r.case, r.activity, r.timestamp, r.timestamp.isoformat(), r.lifecycle, r.resource,
+         to_json(r.attributes) if r.attributes else "{}", r.channel, r.department, r.where)
+        for r in records
+    ]  # fmt: skip
+
+
+def _trace_rows(traces: list[tuple[str, list]]) -> list[tuple]:
+    """The writer's rows of the traces sent by the reading process (xes.read_xes_traces: times in UTC)."""
+    parse = datetime.fromisoformat
+    return [
+        (case, activity, parse(iso), iso, lifecycle, resource, attributes, "", "", _NOWHERE)
+        for case, events in traces
+        for activity, iso, lifecycle, resource, attributes in events
+    ]
 
 
 def _read_ahead(records: Iterable[EventRecord]) -> Iterator[list[EventRecord]]:
@@ -175,10 +215,10 @@ class _Writer:
         self.channels = _lookup(Channel)
         self.departments = _lookup(Department)
 
-    def write(self, chunk: list[EventRecord]) -> int:
-        """Insert the events of this chunk; returns how many were new."""
-        self._activities({record.activity for record in chunk})
-        self._cases({record.case for record in chunk})
+    def write(self, chunk: list[tuple]) -> int:
+        """Insert the events of this chunk (rows as _record_rows makes them); returns how many were new."""
+        self._activities({row[1] for row in chunk})
+        self._cases({row[0] for row in chunk})
         events = self._events(chunk)
         conflicts = None if self.fresh else "dedup_key"
         return bulk.insert(Event, EVENT_FIELDS, events, skip_conflicts_on=conflicts, adapted=True)
@@ -226,7 +266,7 @@ class _Writer:
         self.cases.update({reference: ids[key] for reference, key in keys.items()})
         self.case_ids.update(ids.values())
 
-    def _events(self, chunk: list[EventRecord]) -> list[tuple]:
+    def _events(self, chunk: list[tuple]) -> list[tuple]:
         """The rows of these events (EVENT_FIELDS order); new cases collect their steps. One loop with local
         names: this runs once per event."""
         cases, activities, occurrences, paths, stamp = (
@@ -238,35 +278,34 @@ class _Writer:
         )
         log_id, resolve, channels, departments = self.log.id, self._resolve, self.channels, self.departments
         rows, repeats = [], 0
-        for record in chunk:
-            case_id, activity, timestamp = cases[record.case], record.activity, record.timestamp
-            identity = (case_id, activity, timestamp.isoformat(), record.lifecycle)
+        for case, activity, timestamp, iso, lifecycle, resource, attributes, channel, department, where in chunk:
+            case_id = cases[case]
+            identity = (case_id, activity, iso, lifecycle)
             occurrence = occurrences[identity] = occurrences[identity] + 1
             repeats += occurrence > 1
             digest = dedup_key(log_id, identity, occurrence)
-            channel = resolve(channels, record.channel, record, "channel") if record.channel else None
-            department = resolve(departments, record.department, record, "department") if record.department else None
+            channel_id = resolve(channels, channel, where, "channel") if channel else None
+            department_id = resolve(departments, department, where, "department") if department else None
             activity_id = activities[activity]
             steps = paths.get(case_id)
             if steps is not None:
-                steps.append((activity_id, timestamp, department))
-            attributes = _json(record.attributes) if record.attributes else "{}"
-            rows.append((case_id, activity_id, stamp(timestamp), record.lifecycle[:40], record.resource[:200],
-                         attributes, channel, department, digest))  # fmt: skip
+                steps.append((activity_id, timestamp, department_id))
+            rows.append((case_id, activity_id, stamp(timestamp), lifecycle[:40], resource[:200], attributes,
+                         channel_id, department_id, digest))  # fmt: skip
         self.repeats += repeats
         return rows
 
-    def _resolve(self, table: dict, value: str, record: EventRecord, role: str) -> int | None:
+    def _resolve(self, table: dict, value: str, where: dict, role: str) -> int | None:
         if not value:
             return None
         found = table.get(value.casefold())
         if found is None:
             template = (
                 "Row %(row)s: unknown %(role)s '%(value)s'."
-                if "row" in record.where
+                if "row" in where
                 else "Event %(index)s: unknown %(role)s '%(value)s'."
             )
-            raise EventError("unknown_" + role, template, role=role, value=value[:60], **record.where)
+            raise EventError("unknown_" + role, template, role=role, value=value[:60], **where)
         return found
 
 
@@ -298,11 +337,15 @@ def cases_refresh(*, case_ids: Iterable[int], paths: dict[int, list] | None = No
     transaction."""
     known = paths or {}
     case_ids = list(case_ids)
+    log_of: dict[int, int] = {}
+    for chunk in _chunks(sorted(case_ids), REFRESH_CHUNK):
+        log_of.update(bulk.select_in(Case, ["id", "log"], "id", chunk))
+    logs = set(log_of.values())
+    # one writer per log at a time: the per-variant durations are read, changed and written back (durations.py)
+    list(EventLog.objects.filter(id__in=sorted(logs)).order_by("id").select_for_update().values_list("id"))
     # per-day discovery rows to rewrite: the days before and after (cases created by this write had no day before)
     days_before = aggregates.case_days([case_id for case_id in case_ids if case_id not in known])
-    logs: set[int] = set()
     for chunk in _chunks(sorted(case_ids), REFRESH_CHUNK):
-        logs.update(log_id for (log_id,) in bulk.select_in(Case, ["log"], "id", chunk))
         steps_of: dict[int, list] = {}
         read = [case_id for case_id in chunk if case_id not in known]
         if read:
@@ -314,9 +357,14 @@ def cases_refresh(*, case_ids: Iterable[int], paths: dict[int, list] | None = No
         for case_id in chunk:
             if case_id in known and known[case_id]:
                 steps_of[case_id] = sorted(known[case_id], key=_step_time)  # stable: ties keep arrival order
-        _store_cases(steps_of, stale=read)
+        _store_cases(steps_of, stale=read, log_of=log_of)
     if logs:  # day and month rows first: the summaries look at the month rows for the log's size
-        aggregates.refresh_days(days_before | aggregates.case_days(case_ids))
+        # the new start days: of the cases whose steps the caller gave, from those (no query), else read
+        zone = aggregates.zone()
+        days_after = {(log_of[case_id], min(step[1] for step in known[case_id]).astimezone(zone).date())
+                      for case_id in case_ids if known.get(case_id)}  # fmt: skip
+        days_after |= aggregates.case_days([case_id for case_id in case_ids if not known.get(case_id)])
+        aggregates.refresh_days(days_before | days_after)
         aggregates.refresh(logs)
 
 
@@ -324,16 +372,18 @@ def _step_time(step: tuple):
     return step[1]
 
 
-def _store_cases(paths: dict[int, list], *, stale: list[int]) -> None:
-    """Variant, start/end, count and transitions of these cases; `stale`: those that may have transitions."""
+def _store_cases(paths: dict[int, list], *, stale: list[int], log_of: dict[int, int]) -> None:
+    """Variant, start/end, count and transitions of these cases; `stale`: those that may have transitions;
+    `log_of`: each case's log."""
     keys = {case_id: _variant_key([step[0] for step in steps]) for case_id, steps in paths.items()}
     known = dict(bulk.select_in(Variant, ["key", "id"], "key", list(set(keys.values()))))
     fresh = {key: case_id for case_id, key in keys.items() if key not in known}
-    rows = [(key, _json([step[0] for step in paths[cid]]), len(paths[cid])) for key, cid in fresh.items()]
+    rows = [(key, to_json([step[0] for step in paths[cid]]), len(paths[cid])) for key, cid in fresh.items()]
     bulk.insert(Variant, ["key", "path", "length"], rows, skip_conflicts_on="key", adapted=True)
     if fresh:
         known.update(bulk.select_in(Variant, ["key", "id"], "key", list(fresh)))
         casefacts.write_variant_steps({known[key]: [step[0] for step in paths[cid]] for key, cid in fresh.items()})
+    removed = durations.old_steps(stale) if stale else []
     if stale:
         Transition.objects.filter(case_id__in=stale).delete()
     stamp = bulk.stamper()
@@ -345,11 +395,15 @@ def _store_cases(paths: dict[int, list], *, stale: list[int]) -> None:
     fields = ["case", "from_activity", "to_activity", "seconds", "from_department", "to_department", "at"]
     bulk.insert(Transition, fields, transitions, adapted=True)
     casefacts.refresh_case_channels(list(paths), stale=stale)
-    casefacts.write_case_steps(transitions, stale=stale)
+    recorded = casefacts.write_case_steps(transitions, stale=stale)
+    variant_of = {cid: known[key] for cid, key in keys.items()}
     cases = [
-        (known[keys[cid]], stamp(steps[0][1]), stamp(steps[-1][1]), len(steps), cid) for cid, steps in paths.items()
+        (variant_of[cid], stamp(steps[0][1]), stamp(steps[-1][1]), len(steps), cid in recorded, cid)
+        for cid, steps in paths.items()
     ]
-    bulk.update(Case, ["variant", "started_at", "ended_at", "event_count"], cases, adapted=True)
+    fields = ["variant", "started_at", "ended_at", "event_count", "recorded_department"]
+    bulk.update(Case, fields, cases, adapted=True)
+    durations.apply(removed, [(log_of[cid], variant_of[cid], a, b, s) for cid, a, b, s, *_rest in transitions])
 
 
 def _variant_key(path: list[int]) -> str:

@@ -21,4 +21,5 @@ MESSAGES = [
     _("Trace %(trace)s, event %(event)s has no time (time:timestamp)."),
     _("Trace %(trace)s, event %(event)s: '%(value)s' is not a time."),
     _("The time has no time-zone offset."),
+    _("The XES file could not be read: the reading process ended unexpectedly (exit status %(status)s%(detail)s)."),
 ]

@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from opencxm.events import selectors, services
 from opencxm.events.models import EventLog
-from tests.factories_events import write_events
+from tests.factories_events import ActivityFactory, write_events
 
 ROWS = [  # (case, activity, minutes)
     ("c1", "A", 0), ("c1", "B", 10), ("c1", "C", 30),
@@ -76,6 +76,7 @@ def test_filters_by_log_activity_and_period(world):
 
 @pytest.mark.django_db
 def test_empty_selection():
+    ActivityFactory(name="nothing")  # known, but no case contains it (an unknown name is an error)
     result = selectors.discover(selectors.Filters(activity="nothing"))
     assert result.as_json() == {"activities": [], "edges": [], "variants": [], "starts": [], "ends": [], "loops": [],
                                 "cases": 0, "events": 0}  # fmt: skip
