@@ -130,6 +130,7 @@ def generate(events: int, seed: int = 11, departments: bool = False) -> dict:
     so that those cases' handovers are read from CaseStep rows instead of their variant."""
     from django.db import connection, transaction
 
+    from opencxm.events import services
     from opencxm.events.models import Variant
 
     sql = _Sql(connection.vendor)
@@ -150,7 +151,9 @@ def generate(events: int, seed: int = 11, departments: bool = False) -> dict:
         for slot, (path, offsets) in enumerate(slots):
             ids = tuple(activities[name][0] for name in path)
             if ids not in variants:
-                variants[ids] = Variant.objects.create(key=f"scale-{len(variants)}", path=list(ids), length=len(ids)).pk
+                # the key the product computes, so that later writes of the same path find this variant
+                key = services._variant_key(list(ids))
+                variants[ids] = Variant.objects.create(key=key, path=list(ids), length=len(ids)).pk
             slot_rows.append((slot, variants[ids], len(ids), offsets[-1]))
             step_rows += [(slot, pos, activities[name][0], activities[name][1], minute, activities[name][2])
                           for pos, (name, minute) in enumerate(zip(path, offsets, strict=True))]  # fmt: skip
@@ -237,6 +240,18 @@ def fill_case_facts() -> float:
     started = time.perf_counter()
     with transaction.atomic():
         casefacts.fill()
+    return round(time.perf_counter() - started, 1)
+
+
+def fill_durations() -> float:
+    """The step durations per log, variant and step (as migration 0010 does for existing data)."""
+    from django.db import transaction
+
+    from opencxm.events import durations
+
+    started = time.perf_counter()
+    with transaction.atomic():
+        durations.rebuild()
     return round(time.perf_counter() - started, 1)
 
 
@@ -347,6 +362,7 @@ def main() -> None:
         out["generate_seconds"] = round(time.perf_counter() - started, 1)
         out["fill_days_seconds"] = fill_days()
         out["fill_case_facts_seconds"] = fill_case_facts()
+        out["fill_durations_seconds"] = fill_durations()
         if args.engine == "postgres":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
