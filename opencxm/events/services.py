@@ -281,7 +281,7 @@ class _Writer:
         for case, activity, timestamp, iso, lifecycle, resource, attributes, channel, department, where in chunk:
             case_id = cases[case]
             identity = (case_id, activity, iso, lifecycle)
-            occurrence = occurrences[identity] = occurrences[identity] + 1
+            occurrence = occurrences[identity] = occurrences.get(identity, 0) + 1  # not Counter's __missing__
             repeats += occurrence > 1
             digest = dedup_key(log_id, identity, occurrence)
             channel_id = resolve(channels, channel, where, "channel") if channel else None
