@@ -96,6 +96,15 @@ def _array_literal(values) -> tuple[str, str]:
     return "{" + ",".join(quoted) + "}", "text[]"
 
 
+def reserve_ids(model, count: int) -> list[int]:
+    """PostgreSQL: `count` new ids from the model's id sequence, for rows inserted later in the transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table_name(model), count]
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
 def insert(model, fields: list[str], rows: list[tuple], *, skip_conflicts_on: str | None = None, adapted=False) -> int:
     """INSERT the rows (tuples in `fields` order); with `skip_conflicts_on`, rows clashing on that unique
     column are skipped (ON CONFLICT DO NOTHING: SQLite >= 3.24 and PostgreSQL). Returns how many were inserted

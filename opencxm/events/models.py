@@ -100,12 +100,19 @@ class VariantStep(models.Model):
 class Case(models.Model):
     """One case of a log (a customer's journey or a ticket); the reference is stored only as a pseudonym."""
 
-    log = models.ForeignKey(EventLog, on_delete=models.CASCADE, related_name="cases")
+    # not indexed alone: the unique (log, key) index serves lookups by log, (variant, log) those by variant
+    log = models.ForeignKey(EventLog, on_delete=models.CASCADE, related_name="cases", db_index=False)
     key = models.CharField(_("case"), max_length=64)  # pseudonymise(reference)
     customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # derived from the events (services._store_cases): no database check of its own (DERIVED below)
     variant = models.ForeignKey(
-        Variant, null=True, blank=True, on_delete=models.SET_NULL, related_name="cases", db_constraint=False
+        Variant,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cases",
+        db_constraint=False,
+        db_index=False,
     )
     started_at = models.DateTimeField(null=True, blank=True, db_index=True)
     ended_at = models.DateTimeField(null=True, blank=True)

@@ -12,7 +12,7 @@ from itertools import islice
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from opencxm.accounts.models import Department
@@ -113,7 +113,7 @@ def _write(*, actor, log_name: str, chunks: Iterator[list], rows: Callable[[list
         finally:
             chunks.close()
         result.duplicates_in_file = writer.repeats
-        cases_refresh(case_ids=writer.case_ids, paths=writer.paths)
+        cases_refresh(case_ids=writer.case_ids, paths=writer.paths, pending=writer.pending)
         log.imported_at = timezone.now()
         log.save(update_fields=["imported_at", "updated_at"])
         changes = {"source": source, "received": result.received, "created": result.created}
@@ -204,6 +204,10 @@ class _Writer:
     def __init__(self, log: EventLog):
         self.log = log
         self.fresh = not Case.objects.filter(log=log).exists()
+        # PostgreSQL, first import: new cases get ids from the sequence now and their rows once, with their final
+        # values, in cases_refresh (the events' check of their case runs at COMMIT); not inserted now and updated
+        self.reserve = self.fresh and connection.vendor == "postgresql"
+        self.pending: dict[int, tuple] = {}  # reserved case id -> (log, key, customer)
         self.last_case_id = 0
         self.activities: dict[str, int] = {}
         self.cases: dict[str, int] = {}
@@ -251,20 +255,29 @@ class _Writer:
         missing = list(dict.fromkeys(key for key in keys.values() if key not in ids))
         if missing:
             customers = dict(bulk.select_in(Customer, ["pseudonym", "id"], "pseudonym", missing))
-            rows = [(self.log.pk, key, customers.get(key), 0) for key in missing]
-            bulk.insert(Case, ["log", "key", "customer", "event_count"], rows, adapted=True)
-            created = {}
-            if self.fresh:  # only this write adds cases to the log: the new rows are those after the last seen id
-                created.update(Case.objects.filter(log=self.log, id__gt=self.last_case_id).values_list("key", "id"))
-            if len(created) != len(missing) or not created.keys() >= set(missing):
-                created = dict(bulk.select_in(Case, ["key", "id"], "key", missing, log=self.log.pk))
-            self.last_case_id = max(self.last_case_id, *created.values())
+            if self.reserve:
+                created = dict(zip(missing, bulk.reserve_ids(Case, len(missing)), strict=True))
+                self.pending.update((pk, (self.log.pk, key, customers.get(key))) for key, pk in created.items())
+            else:
+                created = self._insert_cases(missing, customers)
             ids.update(created)
             # a new case holds only this write's events, all inserted (its dedup keys are new): its path and
             # transitions come from the records, not from reading its events back
             self.paths.update((case_id, []) for case_id in created.values())
         self.cases.update({reference: ids[key] for reference, key in keys.items()})
         self.case_ids.update(ids.values())
+
+    def _insert_cases(self, keys: list[str], customers: dict[str, int]) -> dict[str, int]:
+        """Insert case rows for these keys (values filled in by cases_refresh); their ids by key."""
+        rows = [(self.log.pk, key, customers.get(key), 0) for key in keys]
+        bulk.insert(Case, ["log", "key", "customer", "event_count"], rows, adapted=True)
+        created = {}
+        if self.fresh:  # only this write adds cases to the log: the new rows are those after the last seen id
+            created.update(Case.objects.filter(log=self.log, id__gt=self.last_case_id).values_list("key", "id"))
+        if len(created) != len(keys) or not created.keys() >= set(keys):
+            created = dict(bulk.select_in(Case, ["key", "id"], "key", keys, log=self.log.pk))
+        self.last_case_id = max(self.last_case_id, *created.values())
+        return created
 
     def _events(self, chunk: list[tuple]) -> list[tuple]:
         """The rows of these events (EVENT_FIELDS order); new cases collect their steps. One loop with local
@@ -327,18 +340,21 @@ def _chunks(items: list, size: int) -> Iterator[list]:
         yield items[start : start + size]
 
 
-def cases_refresh(*, case_ids: Iterable[int], paths: dict[int, list] | None = None) -> None:
+def cases_refresh(
+    *, case_ids: Iterable[int], paths: dict[int, list] | None = None, pending: dict[int, tuple] | None = None
+) -> None:
     """Recompute path, variant, start/end and directly-follows transitions of these cases from their events.
 
     Order within a case: time, then arrival order (file order), as pm4py orders a log. `paths` may give, for
     cases whose events are all known to the caller (cases created by this write), their steps
     (activity id, aware time, department id) in arrival order; those are not read back from the database.
-    Then the discovery summaries of the touched logs and of all logs (aggregates.refresh), in the caller's
-    transaction."""
-    known = paths or {}
+    `pending`: cases given by `paths` whose rows are not written yet, id -> (log, key, customer); they are
+    inserted with their computed values. Then the discovery summaries of the touched logs (aggregates.refresh),
+    in the caller's transaction."""
+    known, pending = paths or {}, pending or {}
     case_ids = list(case_ids)
-    log_of: dict[int, int] = {}
-    for chunk in _chunks(sorted(case_ids), REFRESH_CHUNK):
+    log_of: dict[int, int] = {case_id: row[0] for case_id, row in pending.items()}
+    for chunk in _chunks(sorted(case_id for case_id in case_ids if case_id not in pending), REFRESH_CHUNK):
         log_of.update(bulk.select_in(Case, ["id", "log"], "id", chunk))
     logs = set(log_of.values())
     # one writer per log at a time: the per-variant durations are read, changed and written back (durations.py)
@@ -357,7 +373,7 @@ def cases_refresh(*, case_ids: Iterable[int], paths: dict[int, list] | None = No
         for case_id in chunk:
             if case_id in known and known[case_id]:
                 steps_of[case_id] = sorted(known[case_id], key=_step_time)  # stable: ties keep arrival order
-        _store_cases(steps_of, stale=read, log_of=log_of)
+        _store_cases(steps_of, stale=read, log_of=log_of, pending=pending)
     if logs:  # day and month rows first: the summaries look at the month rows for the log's size
         # the new start days: of the cases whose steps the caller gave, from those (no query), else read
         zone = aggregates.zone()
@@ -372,9 +388,9 @@ def _step_time(step: tuple):
     return step[1]
 
 
-def _store_cases(paths: dict[int, list], *, stale: list[int], log_of: dict[int, int]) -> None:
+def _store_cases(paths: dict[int, list], *, stale: list[int], log_of: dict[int, int], pending: dict) -> None:
     """Variant, start/end, count and transitions of these cases; `stale`: those that may have transitions;
-    `log_of`: each case's log."""
+    `log_of`: each case's log; `pending`: cases whose rows are inserted here (cases_refresh)."""
     keys = {case_id: _variant_key([step[0] for step in steps]) for case_id, steps in paths.items()}
     known = dict(bulk.select_in(Variant, ["key", "id"], "key", list(set(keys.values()))))
     fresh = {key: case_id for case_id, key in keys.items() if key not in known}
@@ -402,6 +418,10 @@ def _store_cases(paths: dict[int, list], *, stale: list[int], log_of: dict[int, 
         for cid, steps in paths.items()
     ]
     fields = ["variant", "started_at", "ended_at", "event_count", "recorded_department"]
+    if pending:
+        new = [(*pending[row[-1]], *row) for row in cases if row[-1] in pending]
+        bulk.insert(Case, ["log", "key", "customer", *fields, "id"], new, adapted=True)
+        cases = [row for row in cases if row[-1] not in pending]
     bulk.update(Case, fields, cases, adapted=True)
     durations.apply(removed, [(log_of[cid], variant_of[cid], a, b, s) for cid, a, b, s, *_rest in transitions])
 
