@@ -104,7 +104,7 @@ def _write(*, actor, log_name: str, chunks: Iterator[list], rows: Callable[[list
     with transaction.atomic():
         log, _ = EventLog.objects.get_or_create(name=log_name, defaults={"created_by": actor})
         result = ImportResult(log=log)
-        writer = _Writer(log)
+        writer = _Writer(log, traces=rows is _trace_rows)
         try:
             for chunk in chunks:
                 events = rows(chunk)
@@ -113,7 +113,9 @@ def _write(*, actor, log_name: str, chunks: Iterator[list], rows: Callable[[list
         finally:
             chunks.close()
         result.duplicates_in_file = writer.repeats
-        cases_refresh(case_ids=writer.case_ids, paths=writer.paths, pending=writer.pending)
+        writer.apply_steps()
+        cases_refresh(case_ids=(writer.case_ids - writer.stored) | writer.reopened, paths=writer.paths,
+                      pending=writer.pending, days=writer.days)  # fmt: skip
         log.imported_at = timezone.now()
         log.save(update_fields=["imported_at", "updated_at"])
         changes = {"source": source, "received": result.received, "created": result.created}
@@ -201,7 +203,7 @@ class _Writer:
     log, and the occurrence count separates equal events), so events are inserted without the conflict check
     (PostgreSQL: COPY straight into the table), and the cases just inserted are found by id."""
 
-    def __init__(self, log: EventLog):
+    def __init__(self, log: EventLog, *, traces: bool = False):
         self.log = log
         self.fresh = not Case.objects.filter(log=log).exists()
         # PostgreSQL, first import: new cases get ids from the sequence now and their rows once, with their final
@@ -213,6 +215,16 @@ class _Writer:
         self.cases: dict[str, int] = {}
         self.case_ids: set[int] = set()
         self.paths: dict[int, list] = {}  # cases created by this write: their steps in arrival order
+        # `traces` (an XES file: each case's events come together, a chunk's last case may go on in the next):
+        # the new cases a chunk finishes are stored at once (_store_finished), while the reading process parses
+        # the next chunk, instead of all at the end. `stored`: those cases; `reopened`: stored cases whose name
+        # came again later (recomputed from their events at the end); `days`: their (log, start day) pairs
+        self.traces = traces
+        self.stored: set[int] = set()
+        self.reopened: set[int] = set()
+        self.days: set[tuple[int, object]] = set()
+        self.locked = False
+        self.steps: list[tuple] = []  # the stored cases' steps not yet in the per-variant durations
         self.stamp = bulk.stamper()
         self.occurrences: Counter = Counter()
         self.repeats = 0
@@ -225,7 +237,40 @@ class _Writer:
         self._cases({row[0] for row in chunk})
         events = self._events(chunk)
         conflicts = None if self.fresh else "dedup_key"
-        return bulk.insert(Event, EVENT_FIELDS, events, skip_conflicts_on=conflicts, adapted=True)
+        created = bulk.insert(Event, EVENT_FIELDS, events, skip_conflicts_on=conflicts, adapted=True)
+        if self.traces and chunk:
+            self._store_finished(chunk)
+        return created
+
+    def _store_finished(self, chunk: list[tuple]) -> None:
+        """Store the new cases of this chunk that cannot get more events: all but the chunk's last case. A
+        stored case named again later is `reopened`: cases_refresh recomputes it from its events at the end."""
+        touched = {self.cases[row[0]] for row in chunk}
+        self.reopened |= touched & self.stored
+        touched.discard(self.cases[chunk[-1][0]])
+        steps_of = {case_id: sorted(self.paths.pop(case_id), key=_step_time)  # stable: ties keep arrival order
+                    for case_id in touched if self.paths.get(case_id)}  # fmt: skip
+        if not steps_of:
+            return
+        if not self.locked:  # one writer per log at a time, as in cases_refresh
+            list(EventLog.objects.filter(id=self.log.pk).select_for_update().values_list("id"))
+            self.locked = True
+        zone = aggregates.zone()
+        self.days |= {(self.log.pk, steps[0][1].astimezone(zone).date()) for steps in steps_of.values()}
+        log_of = dict.fromkeys(steps_of, self.log.pk)
+        _store_cases(steps_of, stale=[], log_of=log_of, pending=self.pending, steps_out=self.steps)
+        for case_id in steps_of:
+            self.pending.pop(case_id, None)
+        self.stored.update(steps_of)
+        if len(self.steps) >= STEPS_BUFFER:
+            self.apply_steps()
+
+    def apply_steps(self) -> None:
+        """Add the buffered steps of the stored cases to the per-variant durations (one read and write of each
+        touched row, not one per chunk)."""
+        if self.steps:
+            durations.apply([], self.steps)
+            self.steps = []
 
     def _activities(self, names: set[str]) -> None:
         new = names - self.activities.keys()
@@ -340,8 +385,15 @@ def _chunks(items: list, size: int) -> Iterator[list]:
         yield items[start : start + size]
 
 
+STEPS_BUFFER = 500_000  # steps of stored cases kept for one durations.apply (about 50 MB at most)
+
+
 def cases_refresh(
-    *, case_ids: Iterable[int], paths: dict[int, list] | None = None, pending: dict[int, tuple] | None = None
+    *,
+    case_ids: Iterable[int],
+    paths: dict[int, list] | None = None,
+    pending: dict[int, tuple] | None = None,
+    days: set | None = None,
 ) -> None:
     """Recompute path, variant, start/end and directly-follows transitions of these cases from their events.
 
@@ -349,14 +401,16 @@ def cases_refresh(
     cases whose events are all known to the caller (cases created by this write), their steps
     (activity id, aware time, department id) in arrival order; those are not read back from the database.
     `pending`: cases given by `paths` whose rows are not written yet, id -> (log, key, customer); they are
-    inserted with their computed values. Then the discovery summaries of the touched logs (aggregates.refresh),
+    inserted with their computed values. `days`: more (log, day) pairs whose per-day rows to rewrite (cases the
+    caller stored in this transaction). Then the discovery summaries of the touched logs (aggregates.refresh),
     in the caller's transaction."""
     known, pending = paths or {}, pending or {}
     case_ids = list(case_ids)
     log_of: dict[int, int] = {case_id: row[0] for case_id, row in pending.items()}
     for chunk in _chunks(sorted(case_id for case_id in case_ids if case_id not in pending), REFRESH_CHUNK):
         log_of.update(bulk.select_in(Case, ["id", "log"], "id", chunk))
-    logs = set(log_of.values())
+    days = days or set()
+    logs = set(log_of.values()) | {log_id for log_id, _day in days}
     # one writer per log at a time: the per-variant durations are read, changed and written back (durations.py)
     list(EventLog.objects.filter(id__in=sorted(logs)).order_by("id").select_for_update().values_list("id"))
     # per-day discovery rows to rewrite: the days before and after (cases created by this write had no day before)
@@ -380,7 +434,7 @@ def cases_refresh(
         days_after = {(log_of[case_id], min(step[1] for step in known[case_id]).astimezone(zone).date())
                       for case_id in case_ids if known.get(case_id)}  # fmt: skip
         days_after |= aggregates.case_days([case_id for case_id in case_ids if not known.get(case_id)])
-        aggregates.refresh_days(days_before | days_after)
+        aggregates.refresh_days(days_before | days_after | days)
         aggregates.refresh(logs)
 
 
@@ -388,9 +442,13 @@ def _step_time(step: tuple):
     return step[1]
 
 
-def _store_cases(paths: dict[int, list], *, stale: list[int], log_of: dict[int, int], pending: dict) -> None:
+def _store_cases(
+    paths: dict[int, list], *, stale: list[int], log_of: dict[int, int], pending: dict, steps_out: list | None = None
+) -> None:
     """Variant, start/end, count and transitions of these cases; `stale`: those that may have transitions;
-    `log_of`: each case's log; `pending`: cases whose rows are inserted here (cases_refresh)."""
+    `log_of`: each case's log; `pending`: cases whose rows are inserted here (cases_refresh); `steps_out`: new
+    cases only (no `stale`), their steps for the per-variant durations go there, for the caller to apply
+    (durations.apply) once for many calls."""
     keys = {case_id: _variant_key([step[0] for step in steps]) for case_id, steps in paths.items()}
     known = dict(bulk.select_in(Variant, ["key", "id"], "key", list(set(keys.values()))))
     fresh = {key: case_id for case_id, key in keys.items() if key not in known}
@@ -423,7 +481,11 @@ def _store_cases(paths: dict[int, list], *, stale: list[int], log_of: dict[int, 
         bulk.insert(Case, ["log", "key", "customer", *fields, "id"], new, adapted=True)
         cases = [row for row in cases if row[-1] not in pending]
     bulk.update(Case, fields, cases, adapted=True)
-    durations.apply(removed, [(log_of[cid], variant_of[cid], a, b, s) for cid, a, b, s, *_rest in transitions])
+    steps = [(log_of[cid], variant_of[cid], a, b, s) for cid, a, b, s, *_rest in transitions]
+    if steps_out is not None and not stale:
+        steps_out.extend(steps)
+    else:
+        durations.apply(removed, steps)
 
 
 def _variant_key(path: list[int]) -> str:
