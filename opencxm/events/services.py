@@ -115,7 +115,7 @@ def _write(*, actor, log_name: str, chunks: Iterator[list], rows: Callable[[list
         result.duplicates_in_file = writer.repeats
         writer.apply_steps()
         cases_refresh(case_ids=(writer.case_ids - writer.stored) | writer.reopened, paths=writer.paths,
-                      pending=writer.pending, days=writer.days)  # fmt: skip
+                      pending=writer.pending, days=writer.days, channels=writer.channels_seen)  # fmt: skip
         log.imported_at = timezone.now()
         log.save(update_fields=["imported_at", "updated_at"])
         changes = {"source": source, "received": result.received, "created": result.created}
@@ -224,6 +224,7 @@ class _Writer:
         self.reopened: set[int] = set()
         self.days: set[tuple[int, object]] = set()
         self.locked = False
+        self.channels_seen = False  # an event of this write names a channel
         self.steps: list[tuple] = []  # the stored cases' steps not yet in the per-variant durations
         self.stamp = bulk.stamper()
         self.occurrences: Counter = Counter()
@@ -236,6 +237,7 @@ class _Writer:
         self._activities({row[1] for row in chunk})
         self._cases({row[0] for row in chunk})
         events = self._events(chunk)
+        self.channels_seen = self.channels_seen or any(row[7] for row in chunk)
         conflicts = None if self.fresh else "dedup_key"
         created = bulk.insert(Event, EVENT_FIELDS, events, skip_conflicts_on=conflicts, adapted=True)
         if self.traces and chunk:
@@ -258,7 +260,8 @@ class _Writer:
         zone = aggregates.zone()
         self.days |= {(self.log.pk, steps[0][1].astimezone(zone).date()) for steps in steps_of.values()}
         log_of = dict.fromkeys(steps_of, self.log.pk)
-        _store_cases(steps_of, stale=[], log_of=log_of, pending=self.pending, steps_out=self.steps)
+        _store_cases(steps_of, stale=[], log_of=log_of, pending=self.pending, steps_out=self.steps,
+                     channels=self.channels_seen)  # fmt: skip
         for case_id in steps_of:
             self.pending.pop(case_id, None)
         self.stored.update(steps_of)
@@ -394,6 +397,7 @@ def cases_refresh(
     paths: dict[int, list] | None = None,
     pending: dict[int, tuple] | None = None,
     days: set | None = None,
+    channels: bool = True,
 ) -> None:
     """Recompute path, variant, start/end and directly-follows transitions of these cases from their events.
 
@@ -402,8 +406,8 @@ def cases_refresh(
     (activity id, aware time, department id) in arrival order; those are not read back from the database.
     `pending`: cases given by `paths` whose rows are not written yet, id -> (log, key, customer); they are
     inserted with their computed values. `days`: more (log, day) pairs whose per-day rows to rewrite (cases the
-    caller stored in this transaction). Then the discovery summaries of the touched logs (aggregates.refresh),
-    in the caller's transaction."""
+    caller stored in this transaction); `channels` False: no event given by `paths` names a channel. Then the
+    discovery summaries of the touched logs (aggregates.refresh), in the caller's transaction."""
     known, pending = paths or {}, pending or {}
     case_ids = list(case_ids)
     log_of: dict[int, int] = {case_id: row[0] for case_id, row in pending.items()}
@@ -427,7 +431,7 @@ def cases_refresh(
         for case_id in chunk:
             if case_id in known and known[case_id]:
                 steps_of[case_id] = sorted(known[case_id], key=_step_time)  # stable: ties keep arrival order
-        _store_cases(steps_of, stale=read, log_of=log_of, pending=pending)
+        _store_cases(steps_of, stale=read, log_of=log_of, pending=pending, channels=channels)
     if logs:  # day and month rows first: the summaries look at the month rows for the log's size
         # the new start days: of the cases whose steps the caller gave, from those (no query), else read
         zone = aggregates.zone()
@@ -443,12 +447,19 @@ def _step_time(step: tuple):
 
 
 def _store_cases(
-    paths: dict[int, list], *, stale: list[int], log_of: dict[int, int], pending: dict, steps_out: list | None = None
+    paths: dict[int, list],
+    *,
+    stale: list[int],
+    log_of: dict[int, int],
+    pending: dict,
+    steps_out: list | None = None,
+    channels: bool = True,
 ) -> None:
     """Variant, start/end, count and transitions of these cases; `stale`: those that may have transitions;
     `log_of`: each case's log; `pending`: cases whose rows are inserted here (cases_refresh); `steps_out`: new
     cases only (no `stale`), their steps for the per-variant durations go there, for the caller to apply
-    (durations.apply) once for many calls."""
+    (durations.apply) once for many calls; `channels` False: no event of the cases that are not `stale` names a
+    channel (a write without channels, such as an XES file), so only the stale cases' channel rows are rewritten."""
     keys = {case_id: _variant_key([step[0] for step in steps]) for case_id, steps in paths.items()}
     known = dict(bulk.select_in(Variant, ["key", "id"], "key", list(set(keys.values()))))
     fresh = {key: case_id for case_id, key in keys.items() if key not in known}
@@ -468,7 +479,7 @@ def _store_cases(
     ]
     fields = ["case", "from_activity", "to_activity", "seconds", "from_department", "to_department", "at"]
     bulk.insert(Transition, fields, transitions, adapted=True)
-    casefacts.refresh_case_channels(list(paths), stale=stale)
+    casefacts.refresh_case_channels(list(paths) if channels else stale, stale=stale)
     recorded = casefacts.write_case_steps(transitions, stale=stale)
     variant_of = {cid: known[key] for cid, key in keys.items()}
     cases = [

@@ -177,6 +177,9 @@ def test_channel_rows_follow_writes_and_deletions():
     write_events([("k1", "C", 20, "hotline"), ("k3", "A", 0)])  # an existing case gains a channel
     assert _channels() == {("k1", "web"), ("k1", "hotline"), ("k2", "hotline")}
     assert _assert_equivalent(selectors.Filters(channel="hotline")).cases == 2
+    # a write naming no channel (an XES file) keeps the existing cases' rows and gives its new cases none
+    write_events([("k2", "D", 30), ("k4", "A", 0)])
+    assert _channels() == {("k1", "web"), ("k1", "hotline"), ("k2", "hotline")}
     Channel.objects.get(code="web").delete()
     assert _channels() == {("k1", "hotline"), ("k2", "hotline")}
     with pytest.raises(selectors.FilterError, match="web"):  # a deleted channel is unknown now
@@ -187,7 +190,7 @@ def test_channel_rows_follow_writes_and_deletions():
 
 def _channels() -> set[tuple[str, str]]:
     keys = dict(Case.objects.values_list("id", "key"))
-    references = {key: reference for reference in ("k1", "k2", "k3") for key in [_key(reference)]}
+    references = {key: reference for reference in ("k1", "k2", "k3", "k4") for key in [_key(reference)]}
     return {
         (references[keys[case]], code) for case, code in CaseChannel.objects.values_list("case_id", "channel__code")
     }
