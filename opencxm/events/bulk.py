@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from django.db import connection
 
 BATCH = 5000
-COPY_FROM = 500  # PostgreSQL: this many rows or more go through COPY
+COPY_FROM = 20  # PostgreSQL: this many rows or more go through COPY (faster than executemany from a few dozen on)
 SELECT_CHUNK = 900  # SQLite: values per IN list in select_in
 
 
