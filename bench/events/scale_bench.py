@@ -364,8 +364,10 @@ def main() -> None:
         out["fill_case_facts_seconds"] = fill_case_facts()
         out["fill_durations_seconds"] = fill_durations()
         if args.engine == "postgres":
+            # VACUUM too, as autovacuum does after a bulk load: without the visibility map index-only scans
+            # read the heap (the handover filter's CaseStep scan: 2.4 s before, 1.8 s after, 2026-11-23)
             with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+                cursor.execute("VACUUM ANALYZE")
         else:
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
