@@ -218,8 +218,10 @@ class _Writer:
         # `traces` (an XES file: each case's events come together, a chunk's last case may go on in the next):
         # the new cases a chunk finishes are stored at once (_store_finished), while the reading process parses
         # the next chunk, instead of all at the end. `stored`: those cases; `reopened`: stored cases whose name
-        # came again later (recomputed from their events at the end); `days`: their (log, start day) pairs
-        self.traces = traces
+        # came again later (recomputed from their events at the end); `days`: their (log, start day) pairs.
+        # Only into a fresh log: storing takes the log's lock (as cases_refresh does), and taking it while
+        # events still go in could deadlock with a concurrent writer of an existing log waiting on our new rows
+        self.traces = traces and self.fresh
         self.stored: set[int] = set()
         self.reopened: set[int] = set()
         self.days: set[tuple[int, object]] = set()

@@ -108,3 +108,27 @@ def test_a_bad_event_after_stored_chunks_writes_nothing(tmp_path, monkeypatch):
         services.events_import_file(actor=None, path=path, filename=path.name, log_name="bad")
     assert not EventLog.objects.filter(name="bad").exists()
     assert not Transition.objects.exists() and not DayVariant.objects.exists() and not _kept()
+
+
+@pytest.mark.django_db
+def test_only_a_first_import_stores_chunk_by_chunk(tmp_path, monkeypatch):
+    """Storing takes the log's lock while events still go in; into an existing log (where a concurrent writer may
+    wait on our rows) the cases are stored at the end, as for any other write."""
+    first, second = tmp_path / "first.xes", tmp_path / "second.xes"
+    first.write_text(_log([(f"C{i}", 3) for i in range(20)]), encoding="utf-8")
+    second.write_text(_log([(f"D{i}", 3) for i in range(20)]), encoding="utf-8")
+    monkeypatch.setattr(services, "BATCH", 10)
+    stored = {}
+    original = services._Writer._store_finished
+
+    def spy(self, chunk):
+        original(self, chunk)
+        stored[self.log.name] = len(self.stored)
+
+    monkeypatch.setattr(services._Writer, "_store_finished", spy)
+    services.events_import_file(actor=None, path=first, filename=first.name, log_name="one")
+    assert stored.pop("one") > 0
+    result = services.events_import_file(actor=None, path=second, filename=second.name, log_name="one")
+    assert result.created == 60 and "one" not in stored
+    assert Case.objects.filter(log__name="one", variant__isnull=False).count() == 40
+    assert _kept() == _from_transitions()
