@@ -256,8 +256,8 @@ class _Writer:
                     for case_id in touched if self.paths.get(case_id)}  # fmt: skip
         if not steps_of:
             return
-        if not self.locked:  # one writer per log at a time, as in cases_refresh
-            list(EventLog.objects.filter(id=self.log.pk).select_for_update().values_list("id"))
+        if not self.locked:
+            lock_logs({self.log.pk})
             self.locked = True
         zone = aggregates.zone()
         self.days |= {(self.log.pk, steps[0][1].astimezone(zone).date()) for steps in steps_of.values()}
@@ -417,8 +417,7 @@ def cases_refresh(
         log_of.update(bulk.select_in(Case, ["id", "log"], "id", chunk))
     days = days or set()
     logs = set(log_of.values()) | {log_id for log_id, _day in days}
-    # one writer per log at a time: the per-variant durations are read, changed and written back (durations.py)
-    list(EventLog.objects.filter(id__in=sorted(logs)).order_by("id").select_for_update().values_list("id"))
+    lock_logs(logs)
     # per-day discovery rows to rewrite: the days before and after (cases created by this write had no day before)
     days_before = aggregates.case_days([case_id for case_id in case_ids if case_id not in known])
     for chunk in _chunks(sorted(case_ids), REFRESH_CHUNK):
@@ -442,6 +441,12 @@ def cases_refresh(
         days_after |= aggregates.case_days([case_id for case_id in case_ids if not known.get(case_id)])
         aggregates.refresh_days(days_before | days_after | days)
         aggregates.refresh(logs)
+
+
+def lock_logs(log_ids: set[int]) -> None:
+    """One writer per log at a time, until the transaction ends: the per-variant durations are read, changed and
+    written back (durations.py). Rows locked in id order, so writers of several logs do not deadlock."""
+    list(EventLog.objects.filter(id__in=sorted(log_ids)).order_by("id").select_for_update().values_list("id"))
 
 
 def _step_time(step: tuple):
